@@ -1,0 +1,9 @@
+"""Pure-PyTorch recurrent building blocks (no Lightning, no Hydra).
+
+    from seqmodels.nn import RNNCell, GRUCell, LSTMCell, Recurrent
+"""
+
+from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from seqmodels.nn.recurrent import BACKENDS, CELLS, Recurrent
+
+__all__ = ["BACKENDS", "CELLS", "GRUCell", "LSTMCell", "Recurrent", "RecurrentCell", "RNNCell"]

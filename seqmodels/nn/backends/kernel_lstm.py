@@ -1,0 +1,100 @@
+"""Time loops of the LSTM (plain or peephole) with a hand-derived backward, for the scripted
+backend. Interface: see :mod:`seqmodels.nn.backends.kernel_rnn`. Gate rows: [Γu, Γf, c~, Γo];
+``extras`` is [] or [W_peephole] = [[p_u, p_f, p_o]].
+"""
+
+from typing import List, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+
+def forward(
+    zx: Tensor, W_aa: Tensor, extras: List[Tensor], state0: List[Tensor], mask: Optional[Tensor], option: int
+) -> Tuple[Tensor, List[Tensor], List[Tensor]]:
+    """Γ = σ(zx<t> + W_aa a<t-1> (+ p * c<t-1>)), c~ = tanh(·);  c<t> = Γu c~ + Γf c<t-1>;  a<t> = Γo tanh(c<t>)."""
+    T = zx.size(0)
+    a, c = state0[0], state0[1]
+    B, H = a.size(0), a.size(1)
+    a_seq = zx.new_empty([T + 1, B, H])  # a<0..T>
+    c_seq = zx.new_empty([T + 1, B, H])  # c<0..T>
+    gates = zx.new_empty([T, B, 4 * H])  # activated [Γu, Γf, c~, Γo] of every step
+    tanh_c = zx.new_empty([T, B, H])  # tanh(c<t>)
+    a_seq[0] = a
+    c_seq[0] = c
+    W_t = W_aa.t()
+    peephole = len(extras) > 0
+    for t in range(T):
+        z = torch.addmm(zx[t], a, W_t)
+        if peephole:
+            p = extras[0]
+            z[:, : 2 * H].addcmul_(c.repeat(1, 2), p[: 2 * H])  # + p_u * c<t-1>, + p_f * c<t-1>
+            z[:, 3 * H :].addcmul_(c, p[2 * H :])  # + p_o * c<t-1>
+        g = gates[t]
+        torch.sigmoid(z, out=g)
+        torch.tanh(z[:, 2 * H : 3 * H], out=g[:, 2 * H : 3 * H])
+        c_new = torch.addcmul(g[:, H : 2 * H] * c, g[:, :H], g[:, 2 * H : 3 * H])  # Γf c<t-1> + Γu c~
+        a_new = g[:, 3 * H :] * torch.tanh(c_new, out=tanh_c[t])  # Γo tanh(c<t>)
+        if mask is None:
+            a, c = a_new, c_new
+        else:
+            a = torch.where(mask[t], a_new, a)
+            c = torch.where(mask[t], c_new, c)
+        a_seq[t + 1] = a
+        c_seq[t + 1] = c
+    outputs = a_seq[1:] if mask is None else a_seq[1:] * mask
+    return outputs, [a, c], [a_seq, c_seq, gates, tanh_c]
+
+
+def backward(
+    grad_outputs: Tensor,
+    grad_final: List[Tensor],
+    saved: List[Tensor],
+    W_aa: Tensor,
+    extras: List[Tensor],
+    mask: Optional[Tensor],
+    option: int,
+) -> Tuple[Tensor, Tensor, List[Tensor], List[Tensor]]:
+    """Back through a<t> = Γo tanh(c<t>) and c<t> = Γu c~ + Γf c<t-1>, then through the gates."""
+    a_seq, c_seq, gates, tanh_c = saved[0], saved[1], saved[2], saved[3]
+    T, B, H = grad_outputs.shape
+    if mask is not None:
+        grad_outputs = grad_outputs * mask
+    peephole = len(extras) > 0
+    d_z = torch.empty_like(gates)
+    d_a, d_c = grad_final[0], grad_final[1]
+    for t in range(T - 1, -1, -1):
+        d_a = d_a + grad_outputs[t]
+        g = gates[t]
+        gamma_u, gamma_f, c_tilde, gamma_o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
+        tc = tanh_c[t]
+        c_prev = c_seq[t]
+        d_ct = torch.addcmul(d_c, d_a * gamma_o, 1 - tc * tc)  # dc<t> + da<t> Γo (1 - tanh²c<t>)
+        d_g = d_z[t]
+        torch.mul(d_ct, c_tilde, out=d_g[:, :H])  # dΓu
+        torch.mul(d_ct, c_prev, out=d_g[:, H : 2 * H])  # dΓf
+        torch.mul(d_ct, gamma_u, out=d_g[:, 2 * H : 3 * H])  # dc~
+        torch.mul(d_a, tc, out=d_g[:, 3 * H :])  # dΓo
+        slope = g * (1 - g)  # σ' = σ(1 - σ) ...
+        slope[:, 2 * H : 3 * H] = 1 - c_tilde * c_tilde  # ... and tanh' = 1 - c~²
+        d_g.mul_(slope)
+        d_c_prev = d_ct * gamma_f
+        if peephole:
+            p = extras[0]
+            d_c_prev += (d_g[:, : 2 * H] * p[: 2 * H]).view(B, 2, H).sum(1) + d_g[:, 3 * H :] * p[2 * H :]
+        if mask is None:
+            d_a = torch.mm(d_g, W_aa)
+            d_c = d_c_prev
+        else:
+            d_g.mul_(mask[t])
+            d_a = torch.where(mask[t], torch.mm(d_g, W_aa), d_a)  # padding passes the state through
+            d_c = torch.where(mask[t], d_c_prev, d_c)
+    d_W_aa = torch.mm(d_z.view(T * B, 4 * H).t(), a_seq[:-1].reshape(T * B, H))
+    d_extras: List[Tensor] = []
+    if peephole:
+        d_gates = d_z.view(T, B, 4, H)
+        c_before = c_seq[:-1].unsqueeze(2)
+        d_p_uf = (d_gates[:, :, :2] * c_before).sum([0, 1]).view(2 * H)  # Σ dz_u,f c<t-1>
+        d_p_o = (d_gates[:, :, 3] * c_seq[:-1]).sum([0, 1])  # Σ dz_o c<t-1>
+        d_extras.append(torch.cat([d_p_uf, d_p_o]))
+    return d_z, d_W_aa, d_extras, [d_a, d_c]

@@ -1,0 +1,114 @@
+"""The scripted backend: hoisted input projection, compiled time loop, hand-written backward.
+
+For one layer and direction:
+
+1. zx = W_ax x + b for ALL time steps as one matrix product (autograd handles it, so
+   dW_ax, db and dx are each one matrix product over all T*B rows as well);
+2. the time loop runs in TorchScript (``kernel_*.forward``) and saves the activated gates;
+3. the backward loop (``kernel_*.backward``) runs only dz<t> W_aa per step and computes dW_aa
+   as one matrix product afterwards — what fused vendor kernels do, for any of our cells.
+
+TorchScript was measured against torch.compile here (see benchmarks/recurrent.py and the
+notes of issue 2): the scripted loop compiles in well under a second, torch.compile took
+tens of seconds to unroll the loop and was not faster on this CPU.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from types import ModuleType
+from typing import Callable, List, Optional, Tuple
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from seqmodels.nn.backends import kernel_gru, kernel_lstm, kernel_rnn
+from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from seqmodels.nn.padding import reverse_padded
+
+
+def kernel_spec(cell: RecurrentCell) -> Optional[Tuple[ModuleType, int, List[Tensor]]]:
+    """(kernel module, its variant option, extra recurrent parameters) for a cell, or None."""
+    if isinstance(cell, RNNCell):
+        return kernel_rnn, int(cell.nonlinearity == "relu"), []
+    if isinstance(cell, LSTMCell):
+        return kernel_lstm, 0, [cell.W_peephole] if cell.peephole else []
+    if isinstance(cell, GRUCell):
+        if cell.minimal:
+            return kernel_gru, kernel_gru.MINIMAL, []
+        if cell.reset_after:
+            return kernel_gru, kernel_gru.RESET_AFTER, [cell.b_ca]
+        return kernel_gru, kernel_gru.FULL, []
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(kernel: ModuleType) -> Tuple[Callable, Callable]:
+    """TorchScript versions of a kernel's forward and backward, compiled on first use."""
+    with warnings.catch_warnings():
+        # torch.jit is deprecated in favour of torch.compile, which is slower for these loops here
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=DeprecationWarning)
+        return torch.jit.script(kernel.forward), torch.jit.script(kernel.backward)
+
+
+class HoistedLoop(torch.autograd.Function):
+    """autograd for one kernel's time loop: inputs zx, W_aa, extras..., state0...;
+    outputs (T, B, H) and the final state tensors."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx,
+        kernel: ModuleType,
+        option: int,
+        mask: Optional[Tensor],
+        num_extras: int,
+        zx: Tensor,
+        W_aa: Tensor,
+        *extras_and_state: Tensor,
+    ) -> Tuple[Tensor, ...]:
+        extras = list(extras_and_state[:num_extras])
+        state0 = [s.contiguous() for s in extras_and_state[num_extras:]]
+        forward_loop, _ = _compiled(kernel)
+        outputs, final, saved = forward_loop(zx.contiguous(), W_aa, extras, state0, mask, option)
+        ctx.save_for_backward(W_aa, *extras, *saved)
+        ctx.kernel, ctx.option, ctx.mask, ctx.num_extras = kernel, option, mask, num_extras
+        return (outputs, *final)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_outputs: Tensor, *grad_final: Tensor) -> Tuple[Optional[Tensor], ...]:
+        W_aa, *rest = ctx.saved_tensors
+        extras, saved = rest[: ctx.num_extras], rest[ctx.num_extras :]
+        _, backward_loop = _compiled(ctx.kernel)
+        d_zx, d_W_aa, d_extras, d_state0 = backward_loop(
+            grad_outputs.contiguous(), [g.contiguous() for g in grad_final], saved, W_aa, extras, ctx.mask, ctx.option
+        )
+        return (None, None, None, None, d_zx, d_W_aa, *d_extras, *d_state0)
+
+
+def run_direction(
+    cell: RecurrentCell,
+    x: Tensor,
+    state0: List[Tensor],
+    mask: Optional[Tensor],
+    reverse: bool,
+    lengths: Optional[Tensor] = None,
+) -> Tuple[Tensor, List[Tensor]]:
+    """Run ``cell`` over time-major x (T, B, I); see :func:`seqmodels.nn.backends.reference.run_direction`.
+
+    A backward direction reverses each sequence within its length, runs forwards, and
+    reverses the outputs back.
+    """
+    spec = kernel_spec(cell)
+    if spec is None:
+        raise ValueError(f"backend='scripted' has no kernel for {type(cell).__name__}; use backend='reference'")
+    kernel, option, extras = spec
+    if reverse:
+        x = reverse_padded(x, lengths)
+    zx = cell.input_projection(x)
+    outputs, *final = HoistedLoop.apply(kernel, option, mask, len(extras), zx, cell.W_aa, *extras, *state0)
+    if reverse:
+        outputs = reverse_padded(outputs, lengths)
+    return outputs, final

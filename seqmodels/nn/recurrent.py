@@ -1,0 +1,231 @@
+"""One recurrent layer that runs any cell over a batch: ragged, deep and bidirectional.
+
+Deep:          a[l]<t> = cell[l](a[l-1]<t>, a[l]<t-1>),  a[0]<t> = x<t>, dropout between layers.
+Bidirectional: the output at t is [→a<t>, ←a<t>]; ←a runs from each sequence's own last
+               real token back to its first.
+
+Shapes (batch first, as ``torch.nn.LSTM(batch_first=True)``), with D = 2 if bidirectional
+else 1 and L = num_layers:
+
+- input ``x``: (B, T, input_size); optional ``lengths`` (B,) ints in [1, T], or ``mask`` (B, T)
+  True on real tokens (real tokens first, then padding);
+- ``state``: the initial state, h0 of shape (L*D, B, H) — for an LSTM the pair (h0, c0) —
+  zeros when omitted; index ``l * D + d`` is layer l, direction d (0 forward, 1 backward);
+- returns ``(outputs, final_state)``: outputs (B, T, D*H) of the last layer, zero at padded
+  positions; final_state shaped like ``state``, each sequence's taken at its last real token
+  (for the backward direction: after its first token).
+
+Backends (``backend=``), all on the same parameters and ``state_dict``:
+``reference`` (Python loop over the cell), ``scripted`` (hoisted input projection + compiled
+loop + hand-written backward), ``fused`` (torch's native RNN op: cuDNN on CUDA) and ``auto``
+(fused where it computes the cell exactly, else scripted, else reference).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple, Type, Union
+
+import torch
+from torch import Tensor, nn
+
+from seqmodels.nn.backends import fused, reference, scripted
+from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from seqmodels.nn.padding import check_lengths, lengths_from_mask, time_major_mask
+
+CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
+BACKENDS = ("auto", "reference", "scripted", "fused")
+
+State = Union[Tensor, Tuple[Tensor, Tensor]]
+
+
+class Recurrent(nn.Module):
+    """Runs a recurrent cell over batch-first sequences (see the module docstring for shapes).
+
+    Args:
+        cell: "rnn", "gru", "lstm", or a :class:`RecurrentCell` subclass.
+        input_size: features of x<t>.
+        hidden_size: H, the size of a<t>.
+        num_layers: L, stacked layers (a deep RNN).
+        bidirectional: run a second, backward direction per layer and concatenate.
+        dropout: dropout on the outputs of every layer but the last (training only).
+        backend: "auto", "reference", "scripted" or "fused".
+        **cell_options: passed to the cell, e.g. ``peephole=True``, ``minimal=True``,
+            ``reset_after=True``, ``nonlinearity="relu"``, ``forget_bias=1.0``.
+
+    Example::
+
+        lstm = Recurrent("lstm", input_size=8, hidden_size=16, bidirectional=True)
+        outputs, (h_n, c_n) = lstm(x, lengths=lengths)   # (B, T, 32), (2, B, 16) each
+    """
+
+    def __init__(
+        self,
+        cell: Union[str, Type[RecurrentCell]],
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        backend: str = "auto",
+        **cell_options: object,
+    ) -> None:
+        super().__init__()
+        if isinstance(cell, str):
+            if cell not in CELLS:
+                raise ValueError(f"Recurrent: unknown cell {cell!r}; choose one of {sorted(CELLS)}")
+            cell = CELLS[cell]
+        if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers < 1:
+            raise ValueError(f"Recurrent: num_layers must be an int >= 1, got {num_layers!r}")
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"Recurrent: dropout must be in [0, 1), got {dropout!r}")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if bidirectional else 1
+        self.dropout = float(dropout)
+        self.cells = nn.ModuleDict()
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for direction in range(self.num_directions):
+                self.cells[self._cell_name(layer, direction)] = cell(layer_input, hidden_size, **cell_options)
+        self.backend = backend
+
+    @staticmethod
+    def _cell_name(layer: int, direction: int) -> str:
+        return f"l{layer}" + ("_reverse" if direction else "")
+
+    @property
+    def backend(self) -> str:
+        """The backend asked for; :meth:`resolved_backend` says which one runs."""
+        return self._backend
+
+    @backend.setter
+    def backend(self, value: str) -> None:
+        if value not in BACKENDS:
+            raise ValueError(f"Recurrent: unknown backend {value!r}; choose one of {list(BACKENDS)}")
+        if value == "fused":
+            fused.fused_mode(self._first_cell)  # raises ValueError naming the cell option
+        if value == "scripted" and scripted.kernel_spec(self._first_cell) is None:
+            raise ValueError(f"backend='scripted' has no kernel for {type(self._first_cell).__name__}; use 'reference'")
+        self._backend = value
+
+    @property
+    def _first_cell(self) -> RecurrentCell:
+        return self.cells["l0"]  # type: ignore[return-value]
+
+    @property
+    def num_states(self) -> int:
+        """1 (a<t>) or 2 (an LSTM's a<t> and c<t>)."""
+        return self._first_cell.num_states
+
+    def resolved_backend(self) -> str:
+        """The backend ``auto`` resolves to for this layer's cell: fused, scripted or reference."""
+        if self._backend != "auto":
+            return self._backend
+        if self._first_cell.fused_unsupported_reason() is None and isinstance(
+            self._first_cell, (RNNCell, GRUCell, LSTMCell)
+        ):
+            return "fused"
+        return "scripted" if scripted.kernel_spec(self._first_cell) is not None else "reference"
+
+    def forward(
+        self,
+        x: Tensor,
+        state: Optional[State] = None,
+        lengths: Optional[Tensor] = None,
+        mask: Optional[Tensor] = None,
+    ) -> Tuple[Tensor, State]:
+        batch, steps = self._check_input(x)
+        if lengths is not None and mask is not None:
+            raise ValueError("Recurrent: pass lengths or mask, not both")
+        if mask is not None:
+            lengths = lengths_from_mask(mask, batch, steps).cpu()
+        if lengths is not None:
+            lengths = check_lengths(lengths, batch, steps)
+            if bool((lengths == steps).all()):
+                lengths = None  # nothing to mask
+        state0 = self._initial_state(state, x)
+        backend = self.resolved_backend()
+        if backend == "fused":
+            outputs, final = fused.run_stack(
+                list(self.cells.values()),  # type: ignore[arg-type]
+                x,
+                state0,
+                lengths,
+                self.num_layers,
+                self.bidirectional,
+                self.dropout,
+                self.training,
+            )
+        else:
+            outputs, final = self._run_layers(x, state0, lengths, backend)
+        return outputs, (final if self.num_states == 2 else final[0])
+
+    def _run_layers(
+        self, x: Tensor, state0: Tuple[Tensor, ...], lengths: Optional[Tensor], backend: str
+    ) -> Tuple[Tensor, Tuple[Tensor, ...]]:
+        """Layer by layer, direction by direction, time-major inside."""
+        mask = time_major_mask(lengths, x.size(1), x.device)
+        layer_input = x.transpose(0, 1)
+        finals: List[List[Tensor]] = []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0:
+                layer_input = nn.functional.dropout(layer_input, self.dropout, self.training)
+            directions = []
+            for direction in range(self.num_directions):
+                index = layer * self.num_directions + direction
+                cell: RecurrentCell = self.cells[self._cell_name(layer, direction)]  # type: ignore[assignment]
+                cell_state0 = [s[index] for s in state0]
+                if backend == "scripted":
+                    out, final = scripted.run_direction(cell, layer_input, cell_state0, mask, direction == 1, lengths)
+                else:
+                    out, final = reference.run_direction(cell, layer_input, cell_state0, mask, direction == 1)
+                directions.append(out)
+                finals.append(final)
+            layer_input = directions[0] if len(directions) == 1 else torch.cat(directions, dim=2)
+        final_state = tuple(torch.stack([f[i] for f in finals]) for i in range(self.num_states))
+        return layer_input.transpose(0, 1), final_state
+
+    def _check_input(self, x: Tensor) -> Tuple[int, int]:
+        if not isinstance(x, Tensor) or x.dim() != 3:
+            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(
+                f"Recurrent expects batch-first input of shape (B, T, input_size={self.input_size}), got {shape}"
+            )
+        if x.size(2) != self.input_size:
+            raise ValueError(
+                f"Recurrent was built with input_size={self.input_size} but the input has "
+                f"{x.size(2)} features (shape {tuple(x.shape)})"
+            )
+        if x.size(1) == 0:
+            raise ValueError("Recurrent: the input has T = 0 time steps")
+        if not x.is_floating_point():
+            raise ValueError(f"Recurrent expects a floating-point input, got dtype {x.dtype} (embed tokens first)")
+        return x.size(0), x.size(1)
+
+    def _initial_state(self, state: Optional[State], x: Tensor) -> Tuple[Tensor, ...]:
+        """The initial state as (L*D, B, H) tensors, zeros when none is given."""
+        expected = (self.num_layers * self.num_directions, x.size(0), self.hidden_size)
+        if state is None:
+            return tuple(x.new_zeros(expected) for _ in range(self.num_states))
+        parts = (state,) if isinstance(state, Tensor) else tuple(state)
+        if len(parts) != self.num_states or not all(isinstance(p, Tensor) for p in parts):
+            what = "a pair (h0, c0)" if self.num_states == 2 else "one tensor h0"
+            raise ValueError(f"Recurrent: the initial state of a {self._cell_kind()} must be {what}")
+        for name, part in zip(("h0", "c0"), parts):
+            if tuple(part.shape) != expected:
+                raise ValueError(
+                    f"Recurrent: initial state {name} must have shape (num_layers*num_directions, B, H) = "
+                    f"{expected}, got {tuple(part.shape)}"
+                )
+        return tuple(p.to(x.dtype) for p in parts)
+
+    def _cell_kind(self) -> str:
+        return type(self._first_cell).__name__
+
+    def extra_repr(self) -> str:
+        return (
+            f"num_layers={self.num_layers}, bidirectional={self.bidirectional}, "
+            f"dropout={self.dropout}, backend={self._backend!r}"
+        )
