@@ -129,6 +129,42 @@ class Recurrent(nn.Module):
             return "fused"
         return "scripted" if scripted.kernel_spec(self._first_cell) is not None else "reference"
 
+    @classmethod
+    def from_torch(cls, module: nn.RNNBase, backend: str = "auto") -> "Recurrent":
+        """A Recurrent computing exactly what a ``torch.nn.RNN``/``GRU``/``LSTM`` computes, weights copied in.
+
+        torch.nn.GRU becomes ``GRUCell(reset_after=True)``. The module must have been built
+        with ``batch_first=True`` semantics in mind: Recurrent always takes (B, T, I) input.
+        """
+        if isinstance(module, nn.LSTM):
+            if module.proj_size:
+                raise ValueError("Recurrent.from_torch: LSTM with proj_size > 0 has no counterpart")
+            cell, options = "lstm", {}
+        elif isinstance(module, nn.GRU):
+            cell, options = "gru", {"reset_after": True}
+        elif isinstance(module, nn.RNN):
+            cell, options = "rnn", {"nonlinearity": module.nonlinearity}
+        else:
+            raise ValueError(f"Recurrent.from_torch expects torch.nn.RNN, GRU or LSTM, got {type(module).__name__}")
+        if not module.bias:
+            raise ValueError("Recurrent.from_torch: the torch module was built with bias=False; Recurrent cells always have b")
+        recurrent = cls(
+            cell,
+            module.input_size,
+            module.hidden_size,
+            num_layers=module.num_layers,
+            bidirectional=module.bidirectional,
+            dropout=module.dropout,
+            backend=backend,
+            **options,
+        ).to(device=module.weight_ih_l0.device, dtype=module.weight_ih_l0.dtype)
+        for layer in range(module.num_layers):
+            for direction in range(recurrent.num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                weights = [getattr(module, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+                fused.load_torch_weights(recurrent.cells[cls._cell_name(layer, direction)], *weights)  # type: ignore[arg-type]
+        return recurrent
+
     def forward(
         self,
         x: Tensor,

@@ -42,6 +42,34 @@ def torch_weights(cell: RecurrentCell) -> List[Tensor]:
     return [cell.W_ax, cell.W_aa, cell.b, cell.b.new_zeros(cell.b.shape)]
 
 
+@torch.no_grad()
+def load_torch_weights(cell: RecurrentCell, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> None:
+    """Copy one layer-direction of a torch.nn.RNN/GRU/LSTM into ``cell`` (the inverse of torch_weights).
+
+    The two biases fold into one, b = b_ih + b_hh, except the GRU candidate's b_hn, which
+    stays apart as b_ca because Γr multiplies it.
+    """
+    fused_mode(cell)  # only cells the fused op computes have a torch.nn counterpart
+    if tuple(w_ih.shape) != tuple(cell.W_ax.shape) or tuple(w_hh.shape) != tuple(cell.W_aa.shape):
+        raise ValueError(
+            f"torch weights of shapes {tuple(w_ih.shape)}, {tuple(w_hh.shape)} do not fit {cell}: "
+            f"expected {tuple(cell.W_ax.shape)}, {tuple(cell.W_aa.shape)}"
+        )
+    if isinstance(cell, GRUCell):
+        H = cell.hidden_size
+        sign = b_ih.new_ones(3 * H)
+        sign[H : 2 * H] = -1
+        bias = b_ih + torch.cat([b_hh[: 2 * H], b_hh.new_zeros(H)])
+        cell.W_ax.copy_(w_ih * sign.unsqueeze(1))
+        cell.W_aa.copy_(w_hh * sign.unsqueeze(1))
+        cell.b.copy_(bias * sign)
+        cell.b_ca.copy_(b_hh[2 * H :])
+    else:
+        cell.W_ax.copy_(w_ih)
+        cell.W_aa.copy_(w_hh)
+        cell.b.copy_(b_ih + b_hh)
+
+
 _OPS = {"LSTM": torch.lstm, "GRU": torch.gru, "RNN_TANH": torch.rnn_tanh, "RNN_RELU": torch.rnn_relu}
 
 
