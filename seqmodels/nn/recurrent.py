@@ -238,6 +238,12 @@ class Recurrent(nn.Module):
             raise ValueError("Recurrent: the input has T = 0 time steps")
         if not x.is_floating_point():
             raise ValueError(f"Recurrent expects a floating-point input, got dtype {x.dtype} (embed tokens first)")
+        weight = self._first_cell.W_ax
+        if x.dtype != weight.dtype or x.device != weight.device:
+            raise ValueError(
+                f"Recurrent: the input is {x.dtype} on {x.device} but the parameters are {weight.dtype} on "
+                f"{weight.device}; move one to the other (e.g. model.to(x.device, x.dtype))"
+            )
         return x.size(0), x.size(1)
 
     def _initial_state(self, state: Optional[State], x: Tensor) -> Tuple[Tensor, ...]:
