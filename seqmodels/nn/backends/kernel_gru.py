@@ -82,6 +82,7 @@ def backward(
     d_zh = torch.empty_like(gates) if option == 2 else d_zx
     W_ru = W_aa[: 2 * H]
     W_c = W_aa[2 * H :]
+    one = gates.new_ones([1])  # σ - σ², 1 - x² as one addcmul: a scalar `1 - x` is three ops in TorchScript
     d_c = grad_final[0]
     for t in range(T - 1, -1, -1):
         d_c = d_c + grad_outputs[t]
@@ -96,24 +97,24 @@ def backward(
         d_ct = d_c * gamma_u  # dc~
         d_c_prev = d_c - d_ct  # (1 - Γu) dc<t>
         if minimal:
-            torch.mul(d_u, gamma_u * (1 - gamma_u), out=dz[:, :H])
-            torch.mul(d_ct, 1 - c_tilde * c_tilde, out=dz[:, H:])
+            torch.mul(d_u, torch.addcmul(gamma_u, gamma_u, gamma_u, value=-1.0), out=dz[:, :H])
+            torch.mul(d_ct, torch.addcmul(one, c_tilde, c_tilde, value=-1.0), out=dz[:, H:])
             if mask is not None:
                 dz.mul_(mask[t])
             d_c_prev += torch.mm(dz, W_aa)
         else:
             gamma_r = g[:, :H]
-            d_zc = torch.mul(d_ct, 1 - c_tilde * c_tilde, out=dz[:, 2 * H :])
-            torch.mul(d_u, gamma_u * (1 - gamma_u), out=dz[:, H : 2 * H])
+            d_zc = torch.mul(d_ct, torch.addcmul(one, c_tilde, c_tilde, value=-1.0), out=dz[:, 2 * H :])
+            torch.mul(d_u, torch.addcmul(gamma_u, gamma_u, gamma_u, value=-1.0), out=dz[:, H : 2 * H])
             if option == 0:
                 d_rc = torch.mm(d_zc, W_c)  # d(Γr * c<t-1>)
                 d_c_prev += d_rc * gamma_r
-                torch.mul(d_rc * c_prev, gamma_r * (1 - gamma_r), out=dz[:, :H])
+                torch.mul(d_rc * c_prev, torch.addcmul(gamma_r, gamma_r, gamma_r, value=-1.0), out=dz[:, :H])
                 if mask is not None:
                     dz.mul_(mask[t])
                 d_c_prev += torch.mm(dz[:, : 2 * H], W_ru)
             else:
-                torch.mul(d_zc * aux[t], gamma_r * (1 - gamma_r), out=dz[:, :H])
+                torch.mul(d_zc * aux[t], torch.addcmul(gamma_r, gamma_r, gamma_r, value=-1.0), out=dz[:, :H])
                 if mask is not None:
                     dz.mul_(mask[t])
                 dzh = d_zh[t]

@@ -62,32 +62,35 @@ def backward(
         grad_outputs = grad_outputs * mask
     peephole = len(extras) > 0
     d_z = torch.empty_like(gates)
-    d_a, d_c = grad_final[0], grad_final[1]
+    one = gates.new_ones([1])
+    d_a = grad_final[0] + grad_outputs[T - 1]
+    d_c = grad_final[1]
     for t in range(T - 1, -1, -1):
-        d_a = d_a + grad_outputs[t]
         g = gates[t]
         gamma_u, gamma_f, c_tilde, gamma_o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
         tc = tanh_c[t]
         c_prev = c_seq[t]
-        d_ct = torch.addcmul(d_c, d_a * gamma_o, 1 - tc * tc)  # dc<t> + da<t> Γo (1 - tanh²c<t>)
+        # (x - x², 1 - x² as one addcmul each: a Python-scalar `1 - x` costs three ops in TorchScript)
+        d_ct = torch.addcmul(d_c, d_a * gamma_o, torch.addcmul(one, tc, tc, value=-1.0))  # dc + da Γo (1 - tanh²c)
         d_g = d_z[t]
         torch.mul(d_ct, c_tilde, out=d_g[:, :H])  # dΓu
         torch.mul(d_ct, c_prev, out=d_g[:, H : 2 * H])  # dΓf
         torch.mul(d_ct, gamma_u, out=d_g[:, 2 * H : 3 * H])  # dc~
         torch.mul(d_a, tc, out=d_g[:, 3 * H :])  # dΓo
-        slope = g * (1 - g)  # σ' = σ(1 - σ) ...
-        slope[:, 2 * H : 3 * H] = 1 - c_tilde * c_tilde  # ... and tanh' = 1 - c~²
+        slope = torch.addcmul(g, g, g, value=-1.0)  # σ' = σ - σ² ...
+        torch.addcmul(one, c_tilde, c_tilde, value=-1.0, out=slope[:, 2 * H : 3 * H])  # ... and tanh' = 1 - c~²
         d_g.mul_(slope)
         d_c_prev = d_ct * gamma_f
         if peephole:
             p = extras[0]
             d_c_prev += (d_g[:, : 2 * H] * p[: 2 * H]).view(B, 2, H).sum(1) + d_g[:, 3 * H :] * p[2 * H :]
+        grad_before = grad_outputs[t - 1] if t > 0 else torch.zeros_like(d_a)
         if mask is None:
-            d_a = torch.mm(d_g, W_aa)
+            d_a = torch.addmm(grad_before, d_g, W_aa)  # dz W_aa + the output's gradient at t-1
             d_c = d_c_prev
         else:
             d_g.mul_(mask[t])
-            d_a = torch.where(mask[t], torch.mm(d_g, W_aa), d_a)  # padding passes the state through
+            d_a = torch.where(mask[t], torch.mm(d_g, W_aa), d_a) + grad_before  # padding passes the state through
             d_c = torch.where(mask[t], d_c_prev, d_c)
     d_W_aa = torch.mm(d_z.view(T * B, 4 * H).t(), a_seq[:-1].reshape(T * B, H))
     d_extras: List[Tensor] = []

@@ -57,6 +57,7 @@ def backward(
     if mask is not None:
         grad_outputs = grad_outputs * mask
     d_z = torch.empty_like(grad_outputs)
+    one = states.new_ones([1])  # 1 - a² as one addcmul: a scalar `1 - x` is three ops in TorchScript
     d_a = grad_final[0]
     for t in range(T - 1, -1, -1):
         d_a = d_a + grad_outputs[t]
@@ -64,7 +65,7 @@ def backward(
         if relu:
             d_zt = torch.mul(d_a, a_t > 0, out=d_z[t])  # relu'(z) = [a<t> > 0]
         else:
-            d_zt = torch.mul(d_a, 1 - a_t * a_t, out=d_z[t])  # tanh'(z) = 1 - a<t>²
+            d_zt = torch.mul(d_a, torch.addcmul(one, a_t, a_t, value=-1.0), out=d_z[t])  # tanh'(z) = 1 - a<t>²
         if mask is None:
             d_a = torch.mm(d_zt, W_aa)
         else:
