@@ -10,6 +10,7 @@ from typing import Optional
 
 import torch
 from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
 
 
 def lengths_from_mask(mask: Tensor, batch_size: int, steps: int) -> Tensor:
@@ -73,3 +74,19 @@ def reverse_padded(x: Tensor, lengths: Optional[Tensor]) -> Tensor:
     lengths = lengths.unsqueeze(0)
     source = torch.where(t < lengths, lengths - 1 - t, t).to(x.device)  # (T, B)
     return torch.gather(x, 0, source.unsqueeze(2).expand_as(x))
+
+
+def repack_like(padded: Tensor, lengths: Tensor, like: PackedSequence) -> PackedSequence:
+    """Pack batch-first ``padded`` (B, T, ·) with exactly the batch structure of ``like``.
+
+    Packed data is time-major over the batch sorted by length: step t holds the first
+    batch_sizes[t] sequences of that order, which is what boolean indexing of the
+    (T, B_sorted) mask t < L yields, row by row.
+    """
+    order = like.sorted_indices if like.sorted_indices is not None else torch.arange(padded.size(0))
+    order = order.to(padded.device)
+    sorted_padded = padded.index_select(0, order).transpose(0, 1)  # (T, B, ·), sorted batch
+    sorted_lengths = lengths.to(padded.device).index_select(0, order)
+    steps = torch.arange(padded.size(1), device=padded.device).unsqueeze(1)
+    data = sorted_padded[steps < sorted_lengths.unsqueeze(0)]
+    return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)

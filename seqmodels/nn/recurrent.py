@@ -8,7 +8,8 @@ Shapes (batch first, as ``torch.nn.LSTM(batch_first=True)``), with D = 2 if bidi
 else 1 and L = num_layers:
 
 - input ``x``: (B, T, input_size); optional ``lengths`` (B,) ints in [1, T], or ``mask`` (B, T)
-  True on real tokens (real tokens first, then padding);
+  True on real tokens (real tokens first, then padding); or a ``PackedSequence``, in which
+  case the outputs come back packed the same way (as torch.nn's modules do);
 - ``state``: the initial state, h0 of shape (L*D, B, H) — for an LSTM the pair (h0, c0) —
   zeros when omitted; index ``l * D + d`` is layer l, direction d (0 forward, 1 backward);
 - returns ``(outputs, final_state)``: outputs (B, T, D*H) of the last layer, zero at padded
@@ -27,10 +28,11 @@ from typing import List, Optional, Tuple, Type, Union
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from seqmodels.nn.backends import fused, reference, scripted
 from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
-from seqmodels.nn.padding import check_lengths, lengths_from_mask, time_major_mask
+from seqmodels.nn.padding import check_lengths, lengths_from_mask, repack_like, time_major_mask
 
 CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
 BACKENDS = ("auto", "reference", "scripted", "fused")
@@ -167,11 +169,17 @@ class Recurrent(nn.Module):
 
     def forward(
         self,
-        x: Tensor,
+        x: Union[Tensor, PackedSequence],
         state: Optional[State] = None,
         lengths: Optional[Tensor] = None,
         mask: Optional[Tensor] = None,
-    ) -> Tuple[Tensor, State]:
+    ) -> Tuple[Union[Tensor, PackedSequence], State]:
+        if isinstance(x, PackedSequence):
+            if lengths is not None or mask is not None:
+                raise ValueError("Recurrent: a PackedSequence carries its own lengths; pass no lengths or mask")
+            padded, packed_lengths = pad_packed_sequence(x, batch_first=True)  # original batch order
+            outputs, final = self.forward(padded, state, lengths=packed_lengths)
+            return repack_like(outputs, packed_lengths, x), final  # type: ignore[arg-type]
         batch, steps = self._check_input(x)
         if lengths is not None and mask is not None:
             raise ValueError("Recurrent: pass lengths or mask, not both")
