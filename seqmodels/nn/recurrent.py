@@ -125,9 +125,7 @@ class Recurrent(nn.Module):
         """The backend ``auto`` resolves to for this layer's cell: fused, scripted or reference."""
         if self._backend != "auto":
             return self._backend
-        if self._first_cell.fused_unsupported_reason() is None and isinstance(
-            self._first_cell, (RNNCell, GRUCell, LSTMCell)
-        ):
+        if fused.supports(self._first_cell):
             return "fused"
         return "scripted" if scripted.kernel_spec(self._first_cell) is not None else "reference"
 
@@ -135,8 +133,8 @@ class Recurrent(nn.Module):
     def from_torch(cls, module: nn.RNNBase, backend: str = "auto") -> "Recurrent":
         """A Recurrent computing exactly what a ``torch.nn.RNN``/``GRU``/``LSTM`` computes, weights copied in.
 
-        torch.nn.GRU becomes ``GRUCell(reset_after=True)``. The module must have been built
-        with ``batch_first=True`` semantics in mind: Recurrent always takes (B, T, I) input.
+        torch.nn.GRU becomes ``GRUCell(reset_after=True)``. Whatever the module's ``batch_first``,
+        the Recurrent takes batch-first (B, T, I) input.
         """
         if isinstance(module, nn.LSTM):
             if module.proj_size:

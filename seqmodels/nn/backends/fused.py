@@ -19,6 +19,11 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
 
 
+def supports(cell: RecurrentCell) -> bool:
+    """Whether torch's fused RNN op computes ``cell`` exactly."""
+    return isinstance(cell, (RNNCell, GRUCell, LSTMCell)) and cell.fused_unsupported_reason() is None
+
+
 def fused_mode(cell: RecurrentCell) -> str:
     """torch's name of the op that computes ``cell`` exactly; ValueError if none does."""
     if not isinstance(cell, (RNNCell, GRUCell, LSTMCell)):
