@@ -24,17 +24,20 @@ def forward(
     c_seq[0] = c
     W_t = W_aa.t()
     peephole = len(extras) > 0
+    # per-gate views of all steps, made once: in the loop each access is one select
+    # (TorchScript turns g[:, :H] into two slice ops)
+    by_gate = gates.view(T, B, 4, H)
+    gamma_u, gamma_f, c_tilde, gamma_o = by_gate.unbind(2)
     for t in range(T):
         z = torch.addmm(zx[t], a, W_t)
         if peephole:
             p = extras[0]
-            z[:, : 2 * H].addcmul_(c.repeat(1, 2), p[: 2 * H])  # + p_u * c<t-1>, + p_f * c<t-1>
-            z[:, 3 * H :].addcmul_(c, p[2 * H :])  # + p_o * c<t-1>
-        g = gates[t]
-        torch.sigmoid(z, out=g)
-        torch.tanh(z[:, 2 * H : 3 * H], out=g[:, 2 * H : 3 * H])
-        c_new = torch.addcmul(g[:, H : 2 * H] * c, g[:, :H], g[:, 2 * H : 3 * H])  # Γf c<t-1> + Γu c~
-        a_new = g[:, 3 * H :] * torch.tanh(c_new, out=tanh_c[t])  # Γo tanh(c<t>)
+            z.narrow(1, 0, 2 * H).addcmul_(c.repeat(1, 2), p.narrow(0, 0, 2 * H))  # + p_u * c<t-1>, + p_f * c<t-1>
+            z.narrow(1, 3 * H, H).addcmul_(c, p.narrow(0, 2 * H, H))  # + p_o * c<t-1>
+        torch.sigmoid(z, out=gates[t])
+        torch.tanh(z.narrow(1, 2 * H, H), out=c_tilde[t])
+        c_new = torch.addcmul(gamma_f[t] * c, gamma_u[t], c_tilde[t])  # Γf c<t-1> + Γu c~
+        a_new = gamma_o[t] * torch.tanh(c_new, out=tanh_c[t])  # Γo tanh(c<t>)
         if mask is None:
             a, c = a_new, c_new
         else:
@@ -63,27 +66,30 @@ def backward(
     peephole = len(extras) > 0
     d_z = torch.empty_like(gates)
     one = gates.new_ones([1])
+    # per-gate views of all steps, made once (see forward)
+    gamma_u, gamma_f, c_tilde, gamma_o = gates.view(T, B, 4, H).unbind(2)
+    d_u, d_f, d_ct_gate, d_o = d_z.view(T, B, 4, H).unbind(2)
     d_a = grad_final[0] + grad_outputs[T - 1]
     d_c = grad_final[1]
     for t in range(T - 1, -1, -1):
         g = gates[t]
-        gamma_u, gamma_f, c_tilde, gamma_o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
         tc = tanh_c[t]
-        c_prev = c_seq[t]
+        c_tilde_t = c_tilde[t]
         # (x - x², 1 - x² as one addcmul each: a Python-scalar `1 - x` costs three ops in TorchScript)
-        d_ct = torch.addcmul(d_c, d_a * gamma_o, torch.addcmul(one, tc, tc, value=-1.0))  # dc + da Γo (1 - tanh²c)
-        d_g = d_z[t]
-        torch.mul(d_ct, c_tilde, out=d_g[:, :H])  # dΓu
-        torch.mul(d_ct, c_prev, out=d_g[:, H : 2 * H])  # dΓf
-        torch.mul(d_ct, gamma_u, out=d_g[:, 2 * H : 3 * H])  # dc~
-        torch.mul(d_a, tc, out=d_g[:, 3 * H :])  # dΓo
+        d_ct = torch.addcmul(d_c, d_a * gamma_o[t], torch.addcmul(one, tc, tc, value=-1.0))  # dc + da Γo (1 - tanh²c)
+        torch.mul(d_ct, c_tilde_t, out=d_u[t])  # dΓu
+        torch.mul(d_ct, c_seq[t], out=d_f[t])  # dΓf
+        torch.mul(d_ct, gamma_u[t], out=d_ct_gate[t])  # dc~
+        torch.mul(d_a, tc, out=d_o[t])  # dΓo
         slope = torch.addcmul(g, g, g, value=-1.0)  # σ' = σ - σ² ...
-        torch.addcmul(one, c_tilde, c_tilde, value=-1.0, out=slope[:, 2 * H : 3 * H])  # ... and tanh' = 1 - c~²
+        torch.addcmul(one, c_tilde_t, c_tilde_t, value=-1.0, out=slope.narrow(1, 2 * H, H))  # ... and tanh' = 1 - c~²
+        d_g = d_z[t]
         d_g.mul_(slope)
-        d_c_prev = d_ct * gamma_f
+        d_c_prev = d_ct * gamma_f[t]
         if peephole:
             p = extras[0]
-            d_c_prev += (d_g[:, : 2 * H] * p[: 2 * H]).view(B, 2, H).sum(1) + d_g[:, 3 * H :] * p[2 * H :]
+            d_c_prev += (d_g.narrow(1, 0, 2 * H) * p.narrow(0, 0, 2 * H)).view(B, 2, H).sum(1)
+            d_c_prev += d_o[t] * p.narrow(0, 2 * H, H)
         grad_before = grad_outputs[t - 1] if t > 0 else torch.zeros_like(d_a)
         if mask is None:
             d_a = torch.addmm(grad_before, d_g, W_aa)  # dz W_aa + the output's gradient at t-1
