@@ -108,8 +108,8 @@ class Recurrent(nn.Module):
             raise ValueError(f"Recurrent: unknown backend {value!r}; choose one of {list(BACKENDS)}")
         if value == "fused":
             fused.fused_mode(self._first_cell)  # raises ValueError naming the cell option
-        if value == "scripted" and scripted.kernel_spec(self._first_cell) is None:
-            raise ValueError(f"backend='scripted' has no kernel for {type(self._first_cell).__name__}; use 'reference'")
+        if value == "scripted":
+            scripted.require_kernel(self._first_cell)  # raises ValueError for cells it has no kernel for
         self._backend = value
 
     @property

@@ -7,7 +7,7 @@ import re
 import pytest
 import torch
 
-from seqmodels.nn import Recurrent
+from seqmodels.nn import Recurrent, RecurrentCell
 from tests.helpers import B, H, I, T, make_recurrent, random_input
 
 FORWARD_BACKENDS = ["reference", "scripted", "fused"]
@@ -152,3 +152,25 @@ def test_input_dtype_different_from_parameters(backend):
     model = lstm(backend)  # float32 parameters
     with pytest.raises(ValueError, match=r"input is torch.float64 .* parameters are torch.float32"):
         model(random_input(dtype=torch.float64))
+
+
+class DoublingCell(RecurrentCell):
+    """A user-written cell no fast backend knows: a<t> = tanh(W_ax x<t> + b + 2 W_aa a<t-1>)."""
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__(input_size, hidden_size)
+        self.reset_parameters()
+
+    def forward(self, x, a_prev=None):
+        a_prev = self.zero_state(x.size(0), x) if a_prev is None else a_prev
+        return torch.tanh(self.input_projection(x) + 2 * a_prev @ self.W_aa.t())
+
+
+def test_user_cell_runs_on_reference_and_fast_backends_refuse_it():
+    model = Recurrent(DoublingCell, 5, 4, bidirectional=True)
+    assert model.resolved_backend() == "reference"
+    outputs, h_n = model(random_input(dtype=torch.float32), lengths=torch.tensor([6, 1, 4]))
+    assert outputs.shape == (3, 6, 8) and h_n.shape == (2, 3, 4)
+    for backend in ("scripted", "fused"):
+        with pytest.raises(ValueError, match=rf"backend='{backend}' .*DoublingCell.*'reference'"):
+            model.backend = backend

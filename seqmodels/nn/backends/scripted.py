@@ -46,6 +46,14 @@ def kernel_spec(cell: RecurrentCell) -> Optional[Tuple[ModuleType, int, List[Ten
     return None
 
 
+def require_kernel(cell: RecurrentCell) -> Tuple[ModuleType, int, List[Tensor]]:
+    """:func:`kernel_spec` of ``cell``; ValueError if the scripted backend has no kernel for it."""
+    spec = kernel_spec(cell)
+    if spec is None:
+        raise ValueError(f"backend='scripted' has no kernel for {type(cell).__name__}; use backend='reference'")
+    return spec
+
+
 @functools.lru_cache(maxsize=None)
 def _compiled(kernel: ModuleType) -> Tuple[Callable, Callable]:
     """TorchScript versions of a kernel's forward and backward, compiled on first use."""
@@ -103,10 +111,7 @@ def run_direction(
     A backward direction reverses each sequence within its length, runs forwards, and
     reverses the outputs back.
     """
-    spec = kernel_spec(cell)
-    if spec is None:
-        raise ValueError(f"backend='scripted' has no kernel for {type(cell).__name__}; use backend='reference'")
-    kernel, option, extras = spec
+    kernel, option, extras = require_kernel(cell)
     if reverse:
         x = reverse_padded(x, lengths)
     zx = cell.input_projection(x)
