@@ -1,0 +1,6 @@
+"""Lightning callbacks shared by the tasks."""
+
+from seqmodels.callbacks.ngram_baseline import NGramBaseline
+from seqmodels.callbacks.text_samples import TextSamples
+
+__all__ = ["NGramBaseline", "TextSamples"]

@@ -1,0 +1,30 @@
+"""Writes a few model outputs (``task.example_texts()``: LM samples, translations, ...) to
+TensorBoard's TEXT tab after every validation epoch, so a user can read how the model improves."""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+from pytorch_lightning.loggers import TensorBoardLogger
+from pytorch_lightning.utilities import rank_zero_only
+
+
+class TextSamples(pl.Callback):
+    """Logs ``pl_module.example_texts()`` under the tag ``samples`` every ``every_n_epochs`` epochs."""
+
+    def __init__(self, every_n_epochs: int = 1) -> None:
+        self.every_n_epochs = every_n_epochs
+
+    @rank_zero_only
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking or (trainer.current_epoch % self.every_n_epochs):
+            return
+        loggers = [logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)]
+        if not loggers:
+            return
+        texts = pl_module.example_texts()
+        if not texts:
+            return
+        # TensorBoard renders markdown: a numbered list with each sample as a code span keeps spaces and symbols
+        body = "\n".join(f"{number}. `{text.replace('`', 'ʼ')}`" for number, text in enumerate(texts, 1))
+        for logger in loggers:
+            logger.experiment.add_text("samples", body, global_step=trainer.global_step)

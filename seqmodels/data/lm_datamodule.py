@@ -1,0 +1,132 @@
+"""LightningDataModule for language modelling: a corpus -> tokens -> vocabulary -> batches.
+
+The vocabulary is built from the training split (or given, when resuming from a checkpoint,
+so that ids never change under a trained model). See :mod:`seqmodels.data.lm_batching` for
+the two batching modes and :mod:`seqmodels.data.corpora` for the corpora.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Dict, List, Mapping, Optional
+
+import pytorch_lightning as pl
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset
+
+from seqmodels.data.corpora import corpus_lines
+from seqmodels.data.lm_batching import ContiguousBatches, Sentences, collate_sentences, stream_ids
+from seqmodels.data.tokenizers import tokenizer
+from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.errors import ConfigError
+
+BATCHING = ("bptt", "sentences")
+
+
+class LanguageModelData(pl.LightningDataModule):
+    """Batches of (inputs, targets, lengths) for next-token prediction.
+
+    Args:
+        corpus: "pydoc_topics" (embedded), "wikitext-2", "ptb" or "files".
+        data_dir: the folder holding the corpora (``paths.data_dir``).
+        files: for corpus="files": {"train": path, "valid": path, "test": path (optional)}.
+        download: fetch a missing standard corpus into ``data_dir`` (checksum-verified).
+        level: "word" or "char" tokens.
+        lowercase: lower-case the text before tokenising.
+        min_freq, max_size: vocabulary cut-offs; rarer tokens become ``<unk>``.
+        batching: "bptt" (contiguous stream, state carried across batches) or "sentences".
+        bptt: steps per batch (truncated backpropagation through time) for "bptt".
+        batch_size, eval_batch_size: rows per training / validation-and-test batch.
+    """
+
+    def __init__(
+        self,
+        corpus: str = "pydoc_topics",
+        data_dir: Optional[str] = None,
+        files: Optional[Mapping[str, Optional[str]]] = None,
+        download: bool = False,
+        level: str = "char",
+        lowercase: bool = False,
+        min_freq: int = 1,
+        max_size: Optional[int] = None,
+        batching: str = "bptt",
+        bptt: int = 35,
+        batch_size: int = 20,
+        eval_batch_size: int = 10,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        if batching not in BATCHING:
+            raise ConfigError(f"data.batching={batching!r}: choose one of {list(BATCHING)}")
+        for name, value in (("bptt", bptt), ("batch_size", batch_size), ("eval_batch_size", eval_batch_size),
+                            ("min_freq", min_freq)):
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"data.{name}={value!r}: must be an integer >= 1")
+        self.tokenize = tokenizer(level)  # checks the level
+        self.corpus, self.data_dir, self.files, self.download = corpus, data_dir, files, download
+        self.level, self.lowercase, self.min_freq, self.max_size = level, lowercase, min_freq, max_size
+        self.batching, self.bptt = batching, bptt
+        self.batch_size, self.eval_batch_size, self.num_workers = batch_size, eval_batch_size, num_workers
+        self.vocabulary: Optional[Vocabulary] = None
+        self.ids: Dict[str, List[List[int]]] = {}
+
+    def use_vocabulary(self, vocabulary: Vocabulary) -> None:
+        """Encode with this vocabulary instead of building one (resuming a trained model)."""
+        if vocabulary.level != self.level:
+            raise ConfigError(
+                f"data.level={self.level!r} but the checkpoint's vocabulary is {vocabulary.level}-level; "
+                f"run with data.level={vocabulary.level}"
+            )
+        self.vocabulary = vocabulary
+
+    def prepare_data(self) -> None:
+        if self.download:  # once, on the main process; setup() then reads the files
+            corpus_lines(self.corpus, self.data_dir, self.files, download=True)
+
+    def setup(self, stage: Optional[str] = None) -> None:
+        if self.ids:
+            return
+        lines = corpus_lines(self.corpus, self.data_dir, self.files)
+        tokens = {split: [self.tokenize(line.lower() if self.lowercase else line) for line in split_lines]
+                  for split, split_lines in lines.items()}
+        if self.vocabulary is None:
+            self.vocabulary = Vocabulary.build(tokens["train"], self.min_freq, self.max_size, level=self.level)
+        self.ids = {split: [self.vocabulary.encode(sentence) for sentence in sentences]
+                    for split, sentences in tokens.items()}
+
+    @property
+    def has_test(self) -> bool:
+        return "test" in self.ids
+
+    def stream(self, split: str) -> Tensor:
+        """The ids of ``split`` as one stream, ``<eos>`` after every line."""
+        return stream_ids(self.ids[split], self.vocabulary.eos_id)
+
+    def vocabularies(self) -> Dict[str, Vocabulary]:
+        """What is written as JSON next to the checkpoints."""
+        return {"vocab": self.vocabulary}
+
+    def task_arguments(self) -> Dict[str, Any]:
+        """What the task needs from the data, as plain values (they go into the checkpoint)."""
+        return {"vocabulary": self.vocabulary.to_dict(), "carry_state": self.batching == "bptt"}
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", self.batch_size, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("valid", self.eval_batch_size, shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", self.eval_batch_size, shuffle=False)
+
+    def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
+        shard, num_shards = (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
+        if self.batching == "bptt":
+            dataset: Dataset = ContiguousBatches(self.stream(split), batch_size, self.bptt, shard, num_shards)
+            return DataLoader(dataset, batch_size=None, shuffle=False, num_workers=self.num_workers)
+        vocabulary = self.vocabulary
+        collate = partial(collate_sentences, bos_id=vocabulary.bos_id, eos_id=vocabulary.eos_id,
+                          pad_id=vocabulary.pad_id)
+        sentences = Sentences(self.ids[split][shard::num_shards])
+        return DataLoader(sentences, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
+                          num_workers=self.num_workers)

@@ -1,0 +1,82 @@
+"""The recurrent language model: embedding -> Recurrent -> dropout -> softmax over the vocabulary.
+
+    e<t> = E x<t>                         (embedding, dropout)
+    a<t> = RNN(e<t>, a<t-1>)              (any cell, any backend, num_layers deep)
+    ŷ<t> = softmax(W_y dropout(a<t>) + b_y)   = P(y<t> | y<1>, ..., y<t-1>)
+
+With ``tie_weights`` the output matrix is the embedding matrix (W_y = E; Press & Wolf 2017),
+which needs embedding_size == hidden_size.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from seqmodels.nn import Recurrent
+from seqmodels.nn.recurrent import State
+
+
+class LanguageModel(nn.Module):
+    """Next-token predictor over a vocabulary of ``vocab_size`` ids.
+
+    Args:
+        vocab_size: V, the size of the softmax.
+        cell: "rnn", "gru" or "lstm"; ``**cell_options`` go to the cell (peephole, minimal, ...).
+        embedding_size, hidden_size, num_layers, backend: of the embedding and the Recurrent layer.
+        dropout: on the embeddings, between layers and before the softmax.
+        tie_weights: share E between the input embedding and the output layer.
+        pad_id: the id whose embedding stays zero (padding).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        cell: str = "lstm",
+        embedding_size: int = 128,
+        hidden_size: int = 256,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        backend: str = "auto",
+        tie_weights: bool = False,
+        pad_id: int = 0,
+        **cell_options: object,
+    ) -> None:
+        super().__init__()
+        if tie_weights and embedding_size != hidden_size:
+            raise ValueError(
+                f"tie_weights=True shares the embedding with the output layer, so embedding_size "
+                f"({embedding_size}) must equal hidden_size ({hidden_size})"
+            )
+        self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
+        self.recurrent = Recurrent(cell, embedding_size, hidden_size, num_layers=num_layers, dropout=dropout,
+                                   backend=backend, **cell_options)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size, vocab_size)
+        if tie_weights:
+            self.output.weight = self.embedding.weight
+        nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
+        nn.init.zeros_(self.output.bias)
+        if not tie_weights:
+            nn.init.uniform_(self.output.weight, -0.1, 0.1)
+        with torch.no_grad():
+            self.embedding.weight[pad_id].zero_()
+
+    @property
+    def vocab_size(self) -> int:
+        return self.output.out_features
+
+    def features(self, tokens: Tensor, state: Optional[State] = None,
+                 lengths: Optional[Tensor] = None) -> Tuple[Tensor, State]:
+        """a<t> after dropout, (B, T, H), and the final state: everything but the softmax layer."""
+        embedded = self.dropout(self.embedding(tokens))
+        hidden, final = self.recurrent(embedded, state, lengths=lengths)
+        return self.dropout(hidden), final
+
+    def forward(self, tokens: Tensor, state: Optional[State] = None,
+                lengths: Optional[Tensor] = None) -> Tuple[Tensor, State]:
+        """Logits (B, T, V) of the next token at every position, and the final state."""
+        hidden, final = self.features(tokens, state, lengths)
+        return self.output(hidden), final

@@ -1,0 +1,85 @@
+"""What every seqmodels task (a LightningModule) shares.
+
+- its main validation metric (``main_metric``, ``main_metric_mode``): the checkpoint monitor,
+  the metric a sweep optimises, and ``hp/best`` in TensorBoard's HPARAMS tab;
+- the optimiser and LR decay, built from plain config;
+- building its network from the ``model`` config, with bad options reported by name;
+- safe checkpoint loading (weights only: no arbitrary pickle from an untrusted file);
+- ``example_texts()``, which :class:`~seqmodels.callbacks.TextSamples` writes to TensorBoard.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
+
+import pytorch_lightning as pl
+import torch
+from torch import nn
+
+from seqmodels.errors import ConfigError, DataError
+from seqmodels.tasks.optimization import build_lr_decay, build_optimizer
+
+HP_METRIC = "hp/best"
+TaskT = TypeVar("TaskT", bound="SequenceTask")
+
+
+class SequenceTask(pl.LightningModule):
+    """Base class of the tasks. Subclasses set ``main_metric``/``main_metric_mode`` and call
+    ``save_hyperparameters()`` with plain values only."""
+
+    main_metric: str = "val/loss"
+    main_metric_mode: str = "min"
+
+    def __init__(self, optimizer: Mapping[str, Any], lr_decay: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__()
+        self.optimizer_config = dict(optimizer)
+        self.lr_decay_config = dict(lr_decay) if lr_decay else None
+        self.best_score: Optional[float] = None
+
+    @staticmethod
+    def build_network(factory: Callable[..., nn.Module], **options: Any) -> nn.Module:
+        """``factory(**options)``, with a bad option reported as a ConfigError naming ``model.*``."""
+        try:
+            return factory(**options)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"model: {error}") from error
+
+    def configure_optimizers(self) -> Dict[str, Any]:
+        optimizer = build_optimizer(self.parameters(), self.optimizer_config)
+        decay = build_lr_decay(optimizer, self.lr_decay_config, self.main_metric, self.main_metric_mode)
+        return {"optimizer": optimizer, **({"lr_scheduler": decay} if decay else {})}
+
+    def log_main_metric(self, value: torch.Tensor) -> None:
+        """Log the main validation metric and its best value so far (``hp/best``)."""
+        self.log(self.main_metric, value, prog_bar=True)
+        if self.trainer.sanity_checking:
+            return
+        score = float(value)
+        better = max if self.main_metric_mode == "max" else min
+        if self.best_score is None or math.isnan(self.best_score):
+            self.best_score = score
+        else:
+            self.best_score = better(self.best_score, score)
+        self.log(HP_METRIC, self.best_score)
+
+    def example_texts(self) -> List[str]:
+        """A few model outputs worth reading (samples, translations, ...) for TensorBoard."""
+        return []
+
+    @classmethod
+    def load(cls: type[TaskT], path: Union[str, Path], map_location: str = "cpu") -> TaskT:
+        """A trained task from a checkpoint written by ``train.py``, loaded weights-only, in eval mode."""
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"{path}: no such checkpoint file")
+        try:
+            task = cls.load_from_checkpoint(path, map_location=map_location, weights_only=True)
+        except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, EOFError) as error:
+            raise DataError(
+                f"{path}: cannot load it as a {cls.__name__} checkpoint written by seqmodels "
+                f"({type(error).__name__}: {error})"
+            ) from error
+        return task.eval()

@@ -1,0 +1,137 @@
+"""``run(cfg)``: the whole training run a Hydra config describes.
+
+data -> vocabulary -> task (network + loss + metrics) -> callbacks, loggers -> Trainer ->
+fit (resuming from ``ckpt_path``) -> test on the best checkpoint -> the metrics, which
+``train.py`` hands back to a sweeper (``optimized_metric``).
+
+Each run folder (``paths.output_dir``) ends up holding ``config.yaml`` (resolved),
+``checkpoints/`` (``last.ckpt``, ``best-*.ckpt`` and the vocabulary as JSON beside them) and
+``tensorboard/`` (the events).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytorch_lightning as pl
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.loggers import Logger, TensorBoardLogger
+from pytorch_lightning.utilities import rank_zero_info, rank_zero_only
+
+from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.errors import ConfigError, DataError
+from seqmodels.tasks.base import HP_METRIC, SequenceTask
+
+
+def run(cfg: DictConfig) -> Dict[str, float]:
+    """Train, test and return every logged metric (floats), e.g. ``{"val/ppl": 4.2, "test/ppl": 4.5}``."""
+    if cfg.get("seed") is not None:
+        pl.seed_everything(cfg.seed, workers=True)
+    output_dir = Path(cfg.paths.output_dir)
+    ckpt_path = cfg.get("ckpt_path")
+    datamodule = _build(cfg.data, "data")
+    if ckpt_path:
+        for vocabulary in _checkpoint_vocabularies(ckpt_path).values():
+            datamodule.use_vocabulary(vocabulary)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    model_options = OmegaConf.to_container(cfg.model, resolve=True)
+    task: SequenceTask = _build(cfg.task, "task", model=model_options, **datamodule.task_arguments())
+    if task.main_metric != cfg.optimized_metric:
+        raise ConfigError(f"optimized_metric={cfg.optimized_metric!r}, but this task reports {task.main_metric!r}")
+    callbacks = _build_all(cfg.get("callbacks"), "callbacks")
+    loggers: List[Logger] = _build_all(cfg.get("logger"), "logger")
+    trainer: pl.Trainer = _build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False)
+    _write_run_files(cfg, datamodule, output_dir, loggers, task)
+
+    if cfg.get("train", True):
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+    metrics = _floats(trainer.callback_metrics)
+    if cfg.get("test", True) and datamodule.has_test:
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        trainer.test(task, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+        metrics.update(_floats(trainer.callback_metrics))
+    for callback in callbacks:
+        metrics.update(getattr(callback, "results", {}))
+    _print_summary(output_dir, metrics, task, trainer)
+    return metrics
+
+
+def _build(node: Any, option: str, **kwargs: Any) -> Any:
+    """instantiate(node) with plain containers; a bad option becomes a ConfigError naming it."""
+    if node is None or "_target_" not in node:
+        raise ConfigError(f"the config has no {option}._target_: choose a {option} (e.g. {option}=<name>)")
+    try:
+        return instantiate(node, _convert_="all", **kwargs)
+    except Exception as error:  # Hydra wraps whatever the constructor raised
+        cause = error
+        while cause.__cause__ is not None and not isinstance(cause, (ConfigError, DataError)):
+            cause = cause.__cause__
+        if isinstance(cause, (ConfigError, DataError)):
+            raise cause from None
+        if isinstance(cause, (TypeError, ValueError)):
+            raise ConfigError(f"{option}: {cause}") from error
+        raise
+
+
+def _build_all(node: Optional[DictConfig], option: str) -> List[Any]:
+    """Every entry of a dict of ``_target_`` configs (null entries skipped)."""
+    if not node:
+        return []
+    return [_build(entry, f"{option}.{name}") for name, entry in node.items() if entry is not None]
+
+
+def _checkpoint_vocabularies(ckpt_path: str) -> Dict[str, Vocabulary]:
+    """The vocabulary a checkpoint was trained with: resuming must not renumber the tokens."""
+    path = Path(ckpt_path)
+    if not path.is_file():
+        raise ConfigError(f"ckpt_path={ckpt_path}: no such checkpoint file")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    hparams = checkpoint.get("hyper_parameters", {})
+    return {name: Vocabulary.from_dict(value) for name, value in hparams.items() if name == "vocabulary"}
+
+
+@rank_zero_only
+def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers: List[Logger],
+                     task: SequenceTask) -> None:
+    """The resolved config, the vocabulary JSON beside the checkpoints, the hparams for TensorBoard."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    checkpoints = output_dir / "checkpoints"
+    checkpoints.mkdir(exist_ok=True)
+    for name, vocabulary in datamodule.vocabularies().items():
+        vocabulary.save(checkpoints / f"{name}.json")
+    hparams = {key: value for key, value in _flatten(OmegaConf.to_container(cfg, resolve=True)).items()
+               if key.split("/")[0] in ("model", "task", "data", "trainer", "seed")}
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.log_hyperparams(hparams, {HP_METRIC: math.nan})
+
+
+def _flatten(tree: Any, prefix: str = "") -> Dict[str, Any]:
+    if not isinstance(tree, dict):
+        return {prefix: tree if isinstance(tree, (int, float, str, bool)) or tree is None else str(tree)}
+    flat: Dict[str, Any] = {}
+    for key, value in tree.items():
+        if key != "_target_":
+            flat.update(_flatten(value, f"{prefix}/{key}" if prefix else str(key)))
+    return flat
+
+
+def _floats(metrics: Dict[str, Any]) -> Dict[str, float]:
+    return {name: float(value) for name, value in metrics.items()}
+
+
+def _print_summary(output_dir: Path, metrics: Dict[str, float], task: SequenceTask, trainer: pl.Trainer) -> None:
+    lines = [f"Run folder:   {output_dir}"]
+    if trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path:
+        lines.append(f"Best model:   {trainer.checkpoint_callback.best_model_path}")
+    lines.append(f"TensorBoard:  tensorboard --logdir {output_dir}")
+    shown = [name for name in sorted(metrics) if "/" in name and not name.startswith(("hp/", "lr-"))
+             and not name.endswith("_step")]
+    lines += [f"  {name:28s} {metrics[name]:.4g}" for name in shown]
+    rank_zero_info("\n".join(lines))
