@@ -5,7 +5,7 @@ fit (resuming from ``ckpt_path``) -> test on the best checkpoint -> the metrics,
 ``train.py`` hands back to a sweeper (``optimized_metric``).
 
 Each run folder (``paths.output_dir``) ends up holding ``config.yaml`` (resolved),
-``checkpoints/`` (``last.ckpt``, ``best-*.ckpt`` and the vocabulary as JSON beside them) and
+``checkpoints/`` (``last.ckpt``, ``best-*.ckpt``), the vocabulary beside them (``vocab.json``) and
 ``tensorboard/`` (the events).
 """
 
@@ -52,8 +52,10 @@ def run(cfg: DictConfig) -> Dict[str, float]:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
     metrics = _floats(trainer.callback_metrics)
     if cfg.get("test", True) and datamodule.has_test:
+        # after training: the best checkpoint (else the last weights); without training: ckpt_path's weights
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-        trainer.test(task, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+        tested = (best or None) if cfg.get("train", True) else ckpt_path
+        trainer.test(task, datamodule=datamodule, ckpt_path=tested, weights_only=True)
         metrics.update(_floats(trainer.callback_metrics))
     for callback in callbacks:
         metrics.update(getattr(callback, "results", {}))
@@ -98,13 +100,11 @@ def _checkpoint_vocabularies(ckpt_path: str) -> Dict[str, Vocabulary]:
 @rank_zero_only
 def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers: List[Logger],
                      task: SequenceTask) -> None:
-    """The resolved config, the vocabulary JSON beside the checkpoints, the hparams for TensorBoard."""
+    """The resolved config, the vocabulary JSON beside checkpoints/, the hparams for TensorBoard."""
     output_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
-    checkpoints = output_dir / "checkpoints"
-    checkpoints.mkdir(exist_ok=True)
     for name, vocabulary in datamodule.vocabularies().items():
-        vocabulary.save(checkpoints / f"{name}.json")
+        vocabulary.save(output_dir / f"{name}.json")
     hparams = {key: value for key, value in _flatten(OmegaConf.to_container(cfg, resolve=True)).items()
                if key.split("/")[0] in ("model", "task", "data", "trainer", "seed")}
     for logger in loggers:

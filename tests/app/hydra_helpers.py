@@ -1,0 +1,48 @@
+"""Composing the real configs/ with Hydra's compose API, at sizes that train in a second."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from hydra import compose, initialize_config_dir
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+from seqmodels.train import run
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = ROOT / "configs"
+SHARED_DATA = Path(os.environ.get("SEQMODELS_DATA_DIR", ROOT.parent / "shared" / "data"))
+
+# A tiny model on a few batches of the embedded corpus: seconds, not minutes.
+TINY: List[str] = [
+    "model.embedding_size=8",
+    "model.hidden_size=16",
+    "data.bptt=20",
+    "data.batch_size=4",
+    "data.eval_batch_size=4",
+    "trainer.max_epochs=1",
+    "trainer.limit_train_batches=3",
+    "trainer.limit_val_batches=2",
+    "trainer.limit_test_batches=2",
+    "+trainer.enable_model_summary=false",
+    "callbacks.rich_progress_bar=null",
+    "callbacks.ngram_baseline.order=2",
+    "task.sample_length=20",
+]
+
+
+def compose_train(tmp_path: Path, overrides: Sequence[str] = ()) -> DictConfig:
+    """configs/train.yaml with ``overrides``, writing its run folder under ``tmp_path``."""
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose("train", overrides=[*TINY, f"paths.output_dir={tmp_path}", *overrides], return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]  # as in a real run, where the job's config has no hydra node
+    return cfg
+
+
+def train(tmp_path: Path, overrides: Sequence[str] = ()) -> Dict[str, float]:
+    return run(compose_train(tmp_path, overrides))
