@@ -63,13 +63,15 @@ def sample(
     drawn = torch.empty(batch, max_length, dtype=torch.long, device=context.device)
     finished = torch.zeros(batch, dtype=torch.bool, device=context.device)
     length = 0
-    while length < max_length and not bool(finished.all()):
+    while True:
         probabilities = next_token_distribution(logits[:, -1], temperature, top_k, banned_ids)
         token = torch.multinomial(probabilities, 1, generator=generator).squeeze(1)
         drawn[:, length] = token
         length += 1
         if stop_id is not None:
             finished |= token == stop_id
+        if length == max_length or bool(finished.all()):
+            break
         logits, state = step(token.unsqueeze(1), state)
     rows = []
     for row in drawn[:, :length].tolist():

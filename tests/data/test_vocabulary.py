@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import pytest
+
+from seqmodels.data.vocabulary import SPECIALS, Vocabulary
+from seqmodels.errors import DataError
+
+SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "<unk>"]]
+
+
+def test_specials_first_then_by_frequency_then_first_appearance() -> None:
+    vocabulary = Vocabulary.build(SENTENCES)
+    assert vocabulary.tokens == [*SPECIALS, "the", "cat", "sat", "dog", "a"]  # the corpus' own <unk> is ours
+
+
+def test_min_freq_and_max_size_send_the_rest_to_unk() -> None:
+    assert Vocabulary.build(SENTENCES, min_freq=2).tokens == [*SPECIALS, "the", "cat", "sat"]
+    small = Vocabulary.build(SENTENCES, max_size=6)
+    assert small.tokens == [*SPECIALS, "the", "cat"]
+    assert small.encode(["the", "dog", "zebra"]) == [4, small.unk_id, small.unk_id]
+    with pytest.raises(ValueError, match="max_size"):
+        Vocabulary.build(SENTENCES, max_size=4)
+
+
+def test_json_round_trip_is_exact(tmp_path: Path) -> None:
+    vocabulary = Vocabulary.build([list("héllo wörld")], level="char")
+    vocabulary.save(tmp_path / "vocab.json")
+    again = Vocabulary.load(tmp_path / "vocab.json")
+    assert again == vocabulary and again.level == "char"
+    assert again.decode(again.encode("wörld")) == list("wörld")
+
+
+def test_a_broken_vocabulary_file_names_itself(tmp_path: Path) -> None:
+    path = tmp_path / "vocab.json"
+    path.write_text("{not json")
+    with pytest.raises(DataError, match="vocab.json"):
+        Vocabulary.load(path)
+    with pytest.raises(DataError, match="special tokens"):
+        Vocabulary(["a", "b"])
