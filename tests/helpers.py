@@ -110,9 +110,12 @@ def weighted_loss(outputs: Tensor, final: Tuple[Tensor, ...], seed: int = 1234) 
     """Σ outputs * W_o + Σ_k final_k * W_k with fixed random weights, so every output and
     every final-state entry gets its own gradient."""
     generator = torch.Generator().manual_seed(seed)
-    loss = (outputs * torch.randn(outputs.shape, generator=generator, dtype=outputs.dtype)).sum()
+    def weights(like: Tensor) -> Tensor:  # drawn on the CPU (same numbers everywhere), then moved to like's device
+        return torch.randn(like.shape, generator=generator, dtype=like.dtype).to(like.device)
+
+    loss = (outputs * weights(outputs)).sum()
     for part in final:
-        loss = loss + (part * torch.randn(part.shape, generator=generator, dtype=part.dtype)).sum()
+        loss = loss + (part * weights(part)).sum()
     return loss
 
 

@@ -208,6 +208,13 @@ class Recurrent(nn.Module):
         self, x: Tensor, state0: Tuple[Tensor, ...], lengths: Optional[Tensor], backend: str
     ) -> Tuple[Tensor, Tuple[Tensor, ...]]:
         """Layer by layer, direction by direction, time-major inside."""
+        if backend == "scripted" and torch.is_autocast_enabled(x.device.type):
+            # The scripted kernels multiply in the parameters' dtype; under autocast (bf16-mixed
+            # training) they would meet a bf16 input projection next to float32 W_aa. They run
+            # in full precision instead, like torch's own RNN ops do on CPU.
+            dtype = self._first_cell.W_aa.dtype
+            with torch.autocast(x.device.type, enabled=False):
+                return self._run_layers(x.to(dtype), tuple(s.to(dtype) for s in state0), lengths, backend)
         mask = time_major_mask(lengths, x.size(1), x.device)
         layer_input = x.transpose(0, 1)
         finals: List[List[Tensor]] = []

@@ -205,3 +205,15 @@ def test_reverse_padded():
     assert torch.equal(reverse_padded(once, lengths), x)
     assert torch.equal(reverse_padded(x, None), x.flip(0))
     assert torch.equal(reverse_padded(reverse_padded(x, None), None), x)
+
+
+@pytest.mark.parametrize("config", ["gru_full", "lstm_peephole"])
+def test_scripted_backend_runs_in_full_precision_under_autocast(config):
+    """bf16-mixed training: the scripted kernels must not meet mixed dtypes; they compute in float32."""
+    model = make_recurrent(config, num_layers=2, backend="scripted", dtype=torch.float32)
+    x = random_input(dtype=torch.float32)
+    plain, _ = model(x, lengths=lengths_tensor())
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed, final = model(x, lengths=lengths_tensor())
+    assert mixed.dtype == torch.float32
+    assert torch.equal(mixed, plain)

@@ -1,0 +1,421 @@
+"""Word-level LSTM language model on WikiText-2: a bare PyTorch loop next to the same training
+through Hydra + Lightning (``experiment=lm_wikitext2``), measured side by side in one run.
+
+    python benchmarks/lm_wikitext2.py                              # 200 batches, 1 round
+    python benchmarks/lm_wikitext2.py --batches 800                # train loss at batch 800 vs the reference
+    python benchmarks/lm_wikitext2.py --rounds 2 --threads 2       # bare, Lightning, bare, Lightning
+    python benchmarks/lm_wikitext2.py --no-eval --backend scripted # timing only, another backend
+
+The settings are those of the PyTorch word_language_model example: emsize = nhid = 200, 2 layers,
+dropout 0.2, bptt 35, batch 20 (700 tokens a batch), SGD lr 20, gradient norm clipped at 0.25.
+Both contenders start from the same seed, so from the same weights, and read the same batches:
+
+- bare:      ``LanguageModel`` + ``LanguageModelData`` batches, state carried (detached) across
+             batches, mean cross-entropy, ``clip_grad_norm_``, ``torch.optim.SGD``;
+- Lightning: ``seqmodels.train.run(cfg)`` on the real configs/ composed with Hydra's compose API,
+             a timing callback (``BatchTimer``, below) added to ``callbacks``.
+
+Per batch two wall times are taken: *step*, from on_train_batch_start to on_train_batch_end
+(forward, backward, clipping, optimizer step, ``self.log``) — the bare loop times the same
+span — and *loop*, from one batch start to the next (adds fetching the batch, the logger
+writing, the other callbacks, the loop's bookkeeping). Tokens/s is 700 / median step time over
+the batches after the warm-up. The two contenders run one after the other (a phase each), so
+``--rounds 2`` alternates them (bare, Lightning, bare, Lightning) and the medians pool every
+round; the load average printed per phase tells whether a neighbour shared the CPU.
+
+After the N batches each model is evaluated on the whole valid split (eval batch 10, state
+carried, eval mode, no grad): by the loop below for bare, by Lightning's own validation loop
+(``val/ppl``) for Lightning. Train loss is the mean over the last min(200, N) batches, as the
+example logs it (every 200 batches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
+LOSS_WINDOW = 200  # the example's log interval: it prints the mean loss of the last 200 batches
+
+# The PyTorch word_language_model example at these settings, measured on this machine.
+REFERENCE = {"ms_per_batch": 300.0, "tokens_per_s": 2300.0, "batch": 800, "train_loss": 6.25, "train_ppl": 517.0}
+# What experiment=lm_wikitext2 must amount to for the comparison to hold.
+EXAMPLE_SETTINGS = {
+    "model.cell": "lstm", "model.embedding_size": 200, "model.hidden_size": 200, "model.num_layers": 2,
+    "model.dropout": 0.2, "data.bptt": 35, "data.batch_size": 20, "data.eval_batch_size": 10,
+    "task.optimizer.name": "sgd", "task.optimizer.lr": 20, "trainer.gradient_clip_val": 0.25,
+}
+
+
+class BatchTimer(pl.Callback):
+    """Wall-clock times of every training batch (and of validation) inside a Lightning run.
+
+    ``starts[i]``/``ends[i]``: perf_counter at on_train_batch_start / on_train_batch_end of
+    batch i; ``losses[i]``: its training loss. The last instance built is ``BatchTimer.latest``
+    (Hydra instantiates it inside ``run``, so the benchmark fetches it from there).
+    """
+
+    latest: Optional["BatchTimer"] = None
+
+    def __init__(self) -> None:
+        self.starts: List[float] = []
+        self.ends: List[float] = []
+        self.losses: List[float] = []
+        self.threads = 0
+        self.fit_start = self.train_start = self.train_end = math.nan
+        self.val_seconds = 0.0
+        self._val_start = math.nan
+        BatchTimer.latest = self
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.fit_start = time.perf_counter()
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.threads = torch.get_num_threads()
+        self.train_start = time.perf_counter()
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                             batch_idx: int) -> None:
+        self.starts.append(time.perf_counter())
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        self.ends.append(time.perf_counter())
+        loss = outputs["loss"] if isinstance(outputs, Mapping) else outputs
+        self.losses.append(float(loss))
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.train_end = time.perf_counter()
+
+    def on_validation_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._val_start = time.perf_counter()
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.val_seconds += time.perf_counter() - self._val_start
+
+
+@dataclass
+class Phase:
+    """One contender's run of N batches."""
+
+    name: str
+    round: int
+    step_s: List[float]  # per batch: forward .. optimizer step
+    loop_s: List[float]  # per batch: batch start -> next batch start
+    losses: List[float]
+    val_ppl: float = math.nan
+    setup_s: float = math.nan
+    train_s: float = math.nan
+    eval_s: float = math.nan
+    threads: int = 0
+    load: List[float] = field(default_factory=list)  # 1-minute load average before and after
+
+
+def check_data(data_dir: Path) -> None:
+    from seqmodels.data.text_files import resolve_text_file
+    from seqmodels.errors import DataError
+
+    folder = data_dir / "wikitext-2"
+    missing = []
+    for split in ("train", "valid", "test"):
+        try:
+            resolve_text_file(folder / f"{split}.txt")
+        except DataError:
+            missing.append(f"{split}.txt")
+    if missing:
+        raise SystemExit(
+            f"error: WikiText-2 is not in {folder} (missing {', '.join(missing)}, or the same with .gz). "
+            "Pass --data-dir DIR holding wikitext-2/{train,valid,test}.txt[.gz], set SEQMODELS_DATA_DIR, "
+            "or fetch it with: python train.py experiment=lm_wikitext2 data.download=true"
+        )
+
+
+def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:
+    """configs/train.yaml with ``overrides``, as ``train.py`` would get it, its run folder ``output_dir``."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(output_dir)
+    HydraConfig.instance().set_config(cfg)  # paths.output_dir = ${hydra:runtime.output_dir}
+    with open_dict(cfg):
+        del cfg["hydra"]  # as in a real run: the job's config has no hydra node
+    return cfg
+
+
+def lightning_overrides(data_dir: Path, batches: int, seed: Optional[int], backend: Optional[str],
+                        evaluate: bool) -> List[str]:
+    overrides = [
+        "experiment=lm_wikitext2",
+        f"paths.data_dir={data_dir}",
+        "trainer.max_epochs=1",
+        f"++trainer.limit_train_batches={batches}",
+        "++trainer.num_sanity_val_steps=0",      # the bare loop has none; keeps the RNG streams equal
+        "++trainer.enable_progress_bar=false",   # no bar in a log file (the rich one is dropped below)
+        "++trainer.enable_model_summary=false",
+        "test=false",
+        "callbacks.rich_progress_bar=null",
+        "callbacks.ngram_baseline=null",         # n-gram counts over the corpus: minutes, not training
+        f"+callbacks.batch_timer._target_={BatchTimer.__module__}.BatchTimer",
+    ]
+    if seed is not None:
+        overrides.append(f"seed={seed}")
+    if backend:
+        overrides.append(f"model.backend={backend}")
+    if not evaluate:  # no validation: nothing to checkpoint on, no plateau to decay the lr on
+        overrides += ["++trainer.limit_val_batches=0", "callbacks.model_checkpoint=null", "task.lr_decay=null"]
+    return overrides
+
+
+def setting(cfg: DictConfig, key: str) -> Any:
+    return OmegaConf.select(cfg, key)
+
+
+def bare_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, round_: int) -> Phase:
+    """The same model, batches and update as the Lightning run, in a plain loop."""
+    from seqmodels.models.language_model import LanguageModel
+
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)  # as run(cfg) does, before building anything
+    vocabulary = datamodule.vocabulary
+    options = OmegaConf.to_container(cfg.model, resolve=True)
+    options.pop("bidirectional", None)
+    model = LanguageModel(vocab_size=len(vocabulary), tie_weights=cfg.task.tie_weights, pad_id=vocabulary.pad_id,
+                          **options)
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.task.optimizer.lr)
+    clip = cfg.trainer.gradient_clip_val
+    vocab_size = len(vocabulary)
+    model.train()
+    batch_iter = iter(datamodule.train_dataloader())
+    setup_s = time.perf_counter() - start
+
+    state = None
+    starts: List[float] = []
+    ends: List[float] = []
+    losses: List[float] = []
+    train_start = time.perf_counter()
+    for _ in range(batches):
+        try:
+            inputs, targets, _lengths = next(batch_iter)
+        except StopIteration:
+            break
+        starts.append(time.perf_counter())
+        logits, final = model(inputs, state)
+        state = tuple(s.detach() for s in final)
+        loss = F.cross_entropy(logits.reshape(-1, vocab_size), targets.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        ends.append(time.perf_counter())
+        losses.append(loss.item())
+    train_s = time.perf_counter() - train_start
+
+    phase = Phase("bare PyTorch", round_, [e - s for s, e in zip(starts, ends)],
+                  [b - a for a, b in zip(starts, starts[1:])], losses, setup_s=setup_s, train_s=train_s,
+                  threads=torch.get_num_threads())
+    if evaluate:
+        eval_start = time.perf_counter()
+        phase.val_ppl = valid_perplexity(model, datamodule)
+        phase.eval_s = time.perf_counter() - eval_start
+    phase.load = [load_before, os.getloadavg()[0]]
+    return phase
+
+
+@torch.no_grad()
+def valid_perplexity(model: torch.nn.Module, datamodule: Any) -> float:
+    """exp(mean NLL) over the whole valid split: eval batch size, state carried, eval mode."""
+    model.eval()
+    state = None
+    nll, tokens = 0.0, 0
+    for inputs, targets, _lengths in datamodule.val_dataloader():
+        logits, state = model(inputs, state)
+        nll += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), reduction="sum"))
+        tokens += targets.numel()
+    model.train()
+    return math.exp(nll / tokens)
+
+
+def lightning_phase(data_dir: Path, batches: int, seed: int, backend: Optional[str], evaluate: bool,
+                    round_: int) -> Phase:
+    """``seqmodels.train.run(cfg)`` on the real configs, with a BatchTimer among the callbacks."""
+    from seqmodels.train import run
+
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="lm_wikitext2_bench_") as output_dir:
+        cfg = compose_config(lightning_overrides(data_dir, batches, seed, backend, evaluate), Path(output_dir))
+        BatchTimer.latest = None
+        start = time.perf_counter()
+        metrics = run(cfg)
+        timer = BatchTimer.latest
+    if timer is None:
+        raise RuntimeError("the BatchTimer callback was not instantiated by run(cfg)")
+    starts, ends = timer.starts, timer.ends
+    phase = Phase("Lightning + Hydra", round_, [e - s for s, e in zip(starts, ends)],
+                  [b - a for a, b in zip(starts, starts[1:])], timer.losses,
+                  val_ppl=metrics.get("val/ppl", math.nan) if evaluate else math.nan,
+                  setup_s=(starts[0] if starts else timer.train_start) - start,
+                  train_s=timer.train_end - timer.train_start,
+                  eval_s=timer.val_seconds if evaluate else math.nan, threads=timer.threads)
+    phase.load = [load_before, os.getloadavg()[0]]
+    return phase
+
+
+def median_after(values: Sequence[float], warmup: int) -> float:
+    kept = list(values[warmup:]) or list(values)
+    return statistics.median(kept) if kept else math.nan
+
+
+def window_loss(losses: Sequence[float]) -> float:
+    window = list(losses[-LOSS_WINDOW:])
+    return sum(window) / len(window) if window else math.nan
+
+
+def print_row(label: str, step_ms: float, loop_ms: float, ratio: str, loss: float, val_ppl: float,
+              tokens: int, extra: str = "") -> None:
+    ppl = math.exp(loss) if loss == loss else math.nan
+    val = f"{val_ppl:>9.1f}" if val_ppl == val_ppl else f"{'-':>9}"
+    print(f"{label:<24} {tokens * 1000 / step_ms:>9.0f} {step_ms:>9.1f} {loop_ms:>9.1f} {ratio:>8} "
+          f"{loss:>7.3f} {ppl:>7.1f} {val}{extra}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
+                        help="folder holding wikitext-2/ (default: $SEQMODELS_DATA_DIR or ../shared/data)")
+    parser.add_argument("--batches", type=int, default=200, help="training batches per phase (N)")
+    parser.add_argument("--warmup", type=int, default=10, help="first batches left out of the timing")
+    parser.add_argument("--rounds", type=int, default=1, help="bare, Lightning, bare, Lightning, ...")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("--seed", type=int, default=None, help="default: the config's seed")
+    parser.add_argument("--backend", choices=["auto", "fused", "scripted", "reference"], default=None,
+                        help="model.backend for both contenders (default: the config's)")
+    parser.add_argument("--no-eval", dest="evaluate", action="store_false",
+                        help="skip the validation perplexity (timing only)")
+    args = parser.parse_args()
+    if args.batches < 2 or args.rounds < 1 or args.warmup < 0:
+        parser.error("--batches must be >= 2, --rounds >= 1, --warmup >= 0")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    data_dir = Path(args.data_dir).expanduser().resolve()
+    check_data(data_dir)
+
+    from seqmodels.data.lm_datamodule import LanguageModelData
+
+    with tempfile.TemporaryDirectory() as scratch:  # the settings both contenders take from the config
+        cfg = compose_config(lightning_overrides(data_dir, args.batches, args.seed, args.backend, args.evaluate),
+                             Path(scratch))
+    seed = int(cfg.seed)
+    differing = {key: (setting(cfg, key), value) for key, value in EXAMPLE_SETTINGS.items()
+                 if setting(cfg, key) != value}
+
+    start = time.perf_counter()
+    datamodule = LanguageModelData(corpus="wikitext-2", data_dir=str(data_dir), level=cfg.data.level,
+                                   bptt=cfg.data.bptt, batch_size=cfg.data.batch_size,
+                                   eval_batch_size=cfg.data.eval_batch_size)
+    datamodule.setup("fit")
+    data_s = time.perf_counter() - start
+    tokens_per_batch = cfg.data.batch_size * cfg.data.bptt
+    train_batches = len(datamodule.train_dataloader())
+    if args.batches > train_batches:
+        parser.error(f"--batches {args.batches}: one epoch has {train_batches} batches")
+
+    from seqmodels.nn import Recurrent
+
+    cell_options = {k: v for k, v in OmegaConf.to_container(cfg.model, resolve=True).items()
+                    if k in ("peephole", "forget_bias")}
+    probe = Recurrent(cfg.model.cell, 4, 4, backend=cfg.model.backend, **cell_options)  # which backend runs
+    print(f"torch {torch.__version__}, pytorch_lightning {pl.__version__}, {torch.get_num_threads()} threads "
+          f"(torch.get_num_threads), {os.cpu_count()} CPUs, float32 on CPU")
+    print(f"WikiText-2 word level from {data_dir}: vocabulary {len(datamodule.vocabulary):,}, "
+          f"{len(datamodule.stream('train')):,} train tokens = {train_batches} batches, "
+          f"{len(datamodule.stream('valid')):,} valid tokens (read in {data_s:.1f} s)")
+    print(f"experiment=lm_wikitext2: {cfg.model.cell.upper()} {cfg.model.num_layers}x{cfg.model.hidden_size}, "
+          f"embedding {cfg.model.embedding_size}, dropout {cfg.model.dropout}, backend {cfg.model.backend} -> "
+          f"{probe.resolved_backend()}; bptt {cfg.data.bptt} x batch {cfg.data.batch_size} = {tokens_per_batch} "
+          f"tokens/batch; SGD lr {cfg.task.optimizer.lr}, clip {cfg.trainer.gradient_clip_val}; seed {seed}")
+    if differing:
+        print(f"NOTE: differs from the PyTorch example: {differing}")
+    print(f"budget: {args.batches} batches per phase, timing = median over batches {args.warmup + 1}..{args.batches}, "
+          f"{args.rounds} round(s) (bare, Lightning{', ...' if args.rounds > 1 else ''}), validation "
+          f"{'on the full valid split (eval batch ' + str(cfg.data.eval_batch_size) + ')' if args.evaluate else 'off'}\n",
+          flush=True)
+
+    phases: List[Phase] = []
+    for round_ in range(1, args.rounds + 1):
+        phases.append(bare_phase(cfg, datamodule, args.batches, args.evaluate, round_))
+        print(f"  round {round_}: bare done ({phases[-1].train_s:.0f} s training)", flush=True)
+        phases.append(lightning_phase(data_dir, args.batches, seed, args.backend, args.evaluate, round_))
+        print(f"  round {round_}: Lightning done ({phases[-1].train_s:.0f} s training)", flush=True)
+
+    header = (f"{'contender':<24} {'tokens/s':>9} {'ms/batch':>9} {'loop ms':>9} {'vs bare':>8} "
+              f"{'loss':>7} {'ppl':>7} {'val ppl':>9}")
+    print(f"\nper phase (ms/batch: median step, on_train_batch_start -> _end; loop ms: median batch start -> "
+          f"next start; loss, ppl: mean train loss of the last {min(LOSS_WINDOW, args.batches)} batches)")
+    print(header + "   setup s  train s  eval s  threads  load avg")
+    bare_by_round = {p.round: p for p in phases if p.name.startswith("bare")}
+    for phase in phases:
+        step = 1000 * median_after(phase.step_s, args.warmup)
+        loop = 1000 * median_after(phase.loop_s, args.warmup)
+        bare_step = 1000 * median_after(bare_by_round[phase.round].step_s, args.warmup)
+        extra = (f"   {phase.setup_s:>7.1f} {phase.train_s:>8.1f} {phase.eval_s:>7.1f} {phase.threads:>8d}"
+                 f"  {phase.load[0]:.2f} -> {phase.load[1]:.2f}")
+        print_row(f"r{phase.round} {phase.name}", step, loop, f"{bare_step / step:.2f}x", window_loss(phase.losses),
+                  phase.val_ppl, tokens_per_batch, extra)
+
+    print(f"\nmedians over {args.rounds} round(s), {args.batches - args.warmup} timed batches each")
+    print(header)
+    summary: Dict[str, float] = {}
+    for name in ("bare PyTorch", "Lightning + Hydra"):
+        mine = [p for p in phases if p.name == name]
+        step = 1000 * statistics.median([s for p in mine for s in p.step_s[args.warmup:]])
+        loop = 1000 * statistics.median([s for p in mine for s in p.loop_s[args.warmup:]])
+        summary[name] = step
+        summary[name + " loop"] = loop
+        ratio = summary["bare PyTorch"] / step
+        vals = [p.val_ppl for p in mine if p.val_ppl == p.val_ppl]
+        print_row(name, step, loop, f"{ratio:.2f}x", statistics.median([window_loss(p.losses) for p in mine]),
+                  statistics.median(vals) if vals else math.nan, tokens_per_batch)
+    ref = REFERENCE
+    print(f"{'reference: PyTorch example':<24} {ref['tokens_per_s']:>9.0f} {ref['ms_per_batch']:>9.1f} {'':>9} "
+          f"{'':>8} {ref['train_loss']:>7.2f} {ref['train_ppl']:>7.0f} {'':>9}   (train loss of batches 601-800)")
+
+    ratio = summary["bare PyTorch"] / summary["Lightning + Hydra"]
+    loop_ratio = summary["bare PyTorch loop"] / summary["Lightning + Hydra loop"]
+    verdict = "OK" if ratio >= 0.90 else "BELOW TARGET"
+    print(f"\nLightning/bare throughput: {ratio:.3f} per step, {loop_ratio:.3f} per loop iteration "
+          f"(target >= 0.90: {verdict})")
+    bare_speedup = ref["ms_per_batch"] / summary["bare PyTorch"]
+    print(f"bare vs the reference example: {bare_speedup:.2f}x ({700 * 1000 / summary['bare PyTorch']:.0f} vs "
+          f"~{ref['tokens_per_s']:.0f} tokens/s); 2x the reference would be ~{2 * ref['tokens_per_s']:.0f} tokens/s")
+    first = {p.name: p.losses[0] for p in phases if p.round == 1 and p.losses}
+    print("loss of batch 1 (same seed, same weights, same dropout masks expected): "
+          + ", ".join(f"{name} {loss:.5f}" for name, loss in first.items()))
+    if args.batches >= ref["batch"]:
+        at = {p.name: window_loss(p.losses[: ref["batch"]]) for p in phases if p.round == 1}
+        print(f"train loss of batches {ref['batch'] - LOSS_WINDOW + 1}-{ref['batch']}: "
+              + ", ".join(f"{name} {loss:.2f} (ppl {math.exp(loss):.0f})" for name, loss in at.items())
+              + f"; reference {ref['train_loss']:.2f} (ppl {ref['train_ppl']:.0f})")
+
+
+if __name__ == "__main__":
+    main()
