@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--top-k", type=int, default=None, help="draw only among the k most likely tokens")
     parser.add_argument("--allow-unk", action="store_true", help="let <unk> be drawn (by default it is redrawn)")
     parser.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
+    parser.add_argument("--no-stop", action="store_true",
+                        help="run on past <eos> (written as a line break) until --max-length")
     return parser
 
 
@@ -31,7 +33,8 @@ def sample_command(arguments: argparse.Namespace) -> None:
     task = LanguageModelTask.load(arguments.ckpt, map_location=arguments.device)
     try:
         texts = task.generate(arguments.prompt, arguments.num_samples, arguments.max_length, arguments.temperature,
-                              arguments.top_k, redraw_unk=not arguments.allow_unk, seed=arguments.seed)
+                              arguments.top_k, redraw_unk=not arguments.allow_unk, seed=arguments.seed,
+                              stop_at_eos=not arguments.no_stop)
     except ValueError as error:  # bad sampling options (temperature, top-k, length)
         raise ConfigError(str(error)) from error
     for text in texts:

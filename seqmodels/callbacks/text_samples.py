@@ -24,7 +24,8 @@ class TextSamples(pl.Callback):
         texts = pl_module.example_texts()
         if not texts:
             return
-        # TensorBoard renders markdown: a numbered list with each sample as a code span keeps spaces and symbols
-        body = "\n".join(f"{number}. `{text.replace('`', 'ʼ')}`" for number, text in enumerate(texts, 1))
+        # TensorBoard renders markdown: an indented block keeps each sample's spaces, symbols and line breaks
+        body = "\n\n".join(f"**{number}.**\n\n" + "\n".join("    " + line for line in text.split("\n"))
+                           for number, text in enumerate(texts, 1))
         for logger in loggers:
             logger.experiment.add_text("samples", body, global_step=trainer.global_step)

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from seqmodels.data.lm_batching import LMBatch, collate_sentences
 from seqmodels.data.tokenizers import detokenize, tokenizer
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.vocabulary import EOS, Vocabulary
 from seqmodels.decoding import sample
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.metrics import Perplexity
@@ -165,11 +165,14 @@ class LanguageModelTask(SequenceTask):
         top_k: Optional[int] = None,
         redraw_unk: bool = True,
         seed: Optional[int] = None,
+        stop_at_eos: bool = True,
     ) -> List[str]:
         """Texts continuing ``prompt`` (or starting from nothing), one step per new token.
 
         Unknown prompt words are read as ``<unk>``; a prompt made only of unknown words is an
         error (the model would see nothing of it). With ``redraw_unk`` ``<unk>`` is never drawn.
+        Without ``stop_at_eos`` generation runs on for ``max_length`` tokens, each ``<eos>``
+        written as a line break.
         """
         prompt_ids = self.encode(prompt)
         if prompt_ids and all(i == self.vocabulary.unk_id for i in prompt_ids):
@@ -185,18 +188,26 @@ class LanguageModelTask(SequenceTask):
         self.eval()
         try:
             rows = sample(lambda tokens, state: self.network(tokens, state), context, max_length,
-                          stop_id=self.vocabulary.eos_id, temperature=temperature, top_k=top_k,
+                          stop_id=self.vocabulary.eos_id if stop_at_eos else None, temperature=temperature, top_k=top_k,
                           banned_ids=[self.vocabulary.unk_id, self.vocabulary.pad_id, self.vocabulary.bos_id]
                           if redraw_unk else [self.vocabulary.pad_id, self.vocabulary.bos_id],
                           generator=generator)
         finally:
             self.train(was_training)
-        prompt_tokens = self.vocabulary.decode(prompt_ids)
-        texts = []
-        for row in rows:
-            new = [i for i in row if i != self.vocabulary.eos_id]
-            texts.append(detokenize(prompt_tokens + self.vocabulary.decode(new), self.vocabulary.level))
-        return texts
+        return [self._text(prompt_ids + row) for row in rows]
+
+    def _text(self, ids: List[int]) -> str:
+        """Ids back to text, ``<eos>`` as a line break (a final one dropped)."""
+        lines, line = [], []
+        for token in self.vocabulary.decode(ids):
+            if token == EOS:
+                lines.append(detokenize(line, self.vocabulary.level))
+                line = []
+            else:
+                line.append(token)
+        if line or not lines:
+            lines.append(detokenize(line, self.vocabulary.level))
+        return "\n".join(lines)
 
     @torch.no_grad()
     def score(self, sentences: Sequence[str]) -> List[SentenceScore]:
@@ -226,7 +237,7 @@ class LanguageModelTask(SequenceTask):
     def example_texts(self) -> List[str]:
         hp = self.hparams
         return self.generate(num_samples=hp.num_samples, max_length=hp.sample_length,
-                             temperature=hp.sample_temperature, seed=self.current_epoch)
+                             temperature=hp.sample_temperature, seed=self.current_epoch, stop_at_eos=False)
 
 
 def _detach(state: State) -> State:

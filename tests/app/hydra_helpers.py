@@ -24,6 +24,7 @@ TINY: List[str] = [
     "data.batch_size=4",
     "data.eval_batch_size=4",
     "trainer.max_epochs=1",
+    "trainer.log_every_n_steps=1",
     "trainer.limit_train_batches=3",
     "trainer.limit_val_batches=2",
     "trainer.limit_test_batches=2",

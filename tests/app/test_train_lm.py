@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from seqmodels.tasks.language_modeling import LanguageModelTask
 from tests.app.hydra_helpers import SHARED_DATA, train
@@ -40,7 +41,12 @@ def test_each_family_trains_checkpoints_resumes_and_reloads(tmp_path: Path, fami
     assert last.is_file() and list(checkpoints.glob("best-*.ckpt"))
     tokens = json.loads((first / "vocab.json").read_text(encoding="utf-8"))["tokens"]
     assert tokens[:4] == ["<pad>", "<unk>", "<bos>", "<eos>"] and "e" in tokens
-    assert list((first / "tensorboard").glob("events.out.tfevents.*"))
+    events = EventAccumulator(str(first / "tensorboard"), size_guidance={"tensors": 0})
+    events.Reload()
+    scalars = set(events.Tags()["scalars"])
+    assert {"train/loss_epoch", "val/ppl", "test/ppl", "hp/best", "lr-Adam", "baseline/val_ppl_1gram"} <= scalars
+    assert events.Tensors("samples/text_summary")  # generated text, after each validation
+    assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")
 
     # resume the run for a second epoch from last.ckpt
     resumed = tmp_path / "resumed"
