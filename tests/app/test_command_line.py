@@ -58,6 +58,14 @@ def test_missing_corpus_says_where_to_put_it_and_how_to_download(tmp_path: Path)
     assert str(tmp_path / "nothing" / "wikitext-2") in str(error.value) and "data.download=true" in str(error.value)
 
 
+def test_an_empty_corpus_file_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "train.txt").write_text("some text\n")
+    (tmp_path / "valid.txt").write_text("\n")
+    files = [f"data.files.train={tmp_path / 'train.txt'}", f"data.files.valid={tmp_path / 'valid.txt'}"]
+    with pytest.raises(DataError, match=r"valid\.txt: the file is empty"):
+        train(tmp_path, ["data=text_files", *files])
+
+
 def test_resuming_from_a_missing_checkpoint_names_it(tmp_path: Path) -> None:
     with pytest.raises(SeqmodelsError, match="ckpt_path=.*no such checkpoint"):
         train(tmp_path, [f"ckpt_path={tmp_path / 'last.ckpt'}"])

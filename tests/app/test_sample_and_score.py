@@ -1,0 +1,66 @@
+"""The sampling and scoring command-line entries, on a model trained through train.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seqmodels import sample, score
+from tests.app.hydra_helpers import train
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run_folder = tmp_path_factory.mktemp("lm")
+    train(run_folder, ["callbacks.ngram_baseline=null", "test=false"])
+    return run_folder / "checkpoints" / "last.ckpt"
+
+
+def test_sample_prints_seeded_continuations_of_the_prompt(checkpoint: Path, capsys: pytest.CaptureFixture) -> None:
+    arguments = ["--ckpt", str(checkpoint), "--prompt", "The ", "-n", "3", "--max-length", "40", "--seed", "7",
+                 "--top-k", "5", "--temperature", "0.8"]
+    sample.main(arguments)
+    first = capsys.readouterr().out
+    sample.main(arguments)
+    assert capsys.readouterr().out == first
+    lines = first.splitlines()
+    assert len(lines) >= 3 and lines[0].startswith("The ")
+
+
+def test_score_prints_one_row_per_sentence(checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("The apple and pear salad.\n\nThe apple and pair salad.\n", encoding="utf-8")
+    score.main(["--ckpt", str(checkpoint), "--file", str(sentences), "x = 1"])
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split()[:2] == ["log", "P"]
+    assert [row.split(maxsplit=4)[-1] for row in rows[1:]] == ["x = 1", "The apple and pear salad.",
+                                                               "The apple and pair salad."]
+    assert all(float(row.split()[0]) < 0 for row in rows[1:])
+
+
+@pytest.mark.parametrize(
+    ("entry", "arguments", "message"),
+    [
+        (sample, ["--prompt", "€€€"], "no character the model knows"),
+        (sample, ["--temperature", "-1"], "temperature must be >= 0"),
+        (sample, ["--top-k", "0"], "top_k must be >= 1"),
+        (score, [], "give sentences to score"),
+        (score, ["--file", "missing.txt"], "missing.txt: no such file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(checkpoint: Path, capsys: pytest.CaptureFixture, entry,
+                                               arguments: list, message: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        entry.main(["--ckpt", str(checkpoint), *arguments])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1
+
+
+def test_a_file_that_is_not_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bogus = tmp_path / "model.ckpt"
+    bogus.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(SystemExit):
+        sample.main(["--ckpt", str(bogus)])
+    assert "model.ckpt: cannot load it as a LanguageModelTask checkpoint" in capsys.readouterr().err
