@@ -4,24 +4,31 @@ through Hydra + Lightning (``experiment=lm_wikitext2``), measured side by side i
     python benchmarks/lm_wikitext2.py                              # 200 batches, 1 round
     python benchmarks/lm_wikitext2.py --batches 800                # train loss at batch 800 vs the reference
     python benchmarks/lm_wikitext2.py --rounds 2 --threads 2       # bare, Lightning, bare, Lightning
+    python benchmarks/lm_wikitext2.py --example                    # + the PyTorch example's own model, timed live
     python benchmarks/lm_wikitext2.py --no-eval --backend scripted # timing only, another backend
 
 The settings are those of the PyTorch word_language_model example: emsize = nhid = 200, 2 layers,
 dropout 0.2, bptt 35, batch 20 (700 tokens a batch), SGD lr 20, gradient norm clipped at 0.25.
-Both contenders start from the same seed, so from the same weights, and read the same batches:
+Both contenders start from the same seed, so from the same weights and dropout masks, and read
+the same batches (their batch-1 losses are printed: they must be equal):
 
 - bare:      ``LanguageModel`` + ``LanguageModelData`` batches, state carried (detached) across
              batches, mean cross-entropy, ``clip_grad_norm_``, ``torch.optim.SGD``;
 - Lightning: ``seqmodels.train.run(cfg)`` on the real configs/ composed with Hydra's compose API,
-             a timing callback (``BatchTimer``, below) added to ``callbacks``.
+             a timing callback (``BatchTimer``, below) added to ``callbacks``;
+- example (``--example``): the example's ``RNNModel`` (torch.nn.LSTM, time-major, log_softmax +
+             NLLLoss, ``p.data.add_(p.grad, alpha=-lr)``) on the same batches: the reference
+             measured now, on the same machine, instead of a number taken on another day.
 
 Per batch two wall times are taken: *step*, from on_train_batch_start to on_train_batch_end
 (forward, backward, clipping, optimizer step, ``self.log``) — the bare loop times the same
 span — and *loop*, from one batch start to the next (adds fetching the batch, the logger
 writing, the other callbacks, the loop's bookkeeping). Tokens/s is 700 / median step time over
-the batches after the warm-up. The two contenders run one after the other (a phase each), so
+the batches after the warm-up. The contenders run one after the other (a phase each), so
 ``--rounds 2`` alternates them (bare, Lightning, bare, Lightning) and the medians pool every
-round; the load average printed per phase tells whether a neighbour shared the CPU.
+round. On a shared machine a neighbour's process costs far more than its share (two OpenMP
+threads spin while one is descheduled): the "others" column gives the CPU cores that other
+processes used on average during each phase's training — trust phases where it is near 0.
 
 After the N batches each model is evaluated on the whole valid split (eval batch 10, state
 carried, eval mode, no grad): by the loop below for bare, by Lightning's own validation loop
@@ -39,19 +46,21 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig, OmegaConf, open_dict
+from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 LOSS_WINDOW = 200  # the example's log interval: it prints the mean loss of the last 200 batches
+BARE, LIGHTNING, EXAMPLE = "bare PyTorch", "Lightning + Hydra", "PyTorch example"
 
-# The PyTorch word_language_model example at these settings, measured on this machine.
+# The PyTorch word_language_model example at these settings, as measured on this machine earlier.
 REFERENCE = {"ms_per_batch": 300.0, "tokens_per_s": 2300.0, "batch": 800, "train_loss": 6.25, "train_ppl": 517.0}
 # What experiment=lm_wikitext2 must amount to for the comparison to hold.
 EXAMPLE_SETTINGS = {
@@ -59,6 +68,27 @@ EXAMPLE_SETTINGS = {
     "model.dropout": 0.2, "data.bptt": 35, "data.batch_size": 20, "data.eval_batch_size": 10,
     "task.optimizer.name": "sgd", "task.optimizer.lr": 20, "trainer.gradient_clip_val": 0.25,
 }
+
+Snapshot = Tuple[float, float, float]  # (wall s, busy CPU s of the whole machine, CPU s of this process)
+
+
+def cpu_snapshot() -> Snapshot:
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(value) for value in stat.readline().split()[1:9]]
+        busy = (sum(ticks[:3]) + sum(ticks[5:8])) / os.sysconf("SC_CLK_TCK")  # user nice system irq softirq steal
+    except (OSError, ValueError):
+        busy = math.nan
+    own = os.times()
+    return time.perf_counter(), busy, own.user + own.system
+
+
+def others_cores(start: Snapshot, end: Snapshot) -> float:
+    """Cores that other processes kept busy on average between two snapshots."""
+    wall = end[0] - start[0]
+    if wall <= 0:
+        return math.nan
+    return max(0.0, ((end[1] - start[1]) - (end[2] - start[2])) / wall)
 
 
 class BatchTimer(pl.Callback):
@@ -76,36 +106,54 @@ class BatchTimer(pl.Callback):
         self.ends: List[float] = []
         self.losses: List[float] = []
         self.threads = 0
-        self.fit_start = self.train_start = self.train_end = math.nan
+        self.first: Optional[Snapshot] = None
+        self.last: Optional[Snapshot] = None
         self.val_seconds = 0.0
         self._val_start = math.nan
         BatchTimer.latest = self
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.fit_start = time.perf_counter()
-
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.threads = torch.get_num_threads()
-        self.train_start = time.perf_counter()
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
                              batch_idx: int) -> None:
         self.starts.append(time.perf_counter())
+        if self.first is None:
+            self.first = cpu_snapshot()
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
         self.ends.append(time.perf_counter())
         loss = outputs["loss"] if isinstance(outputs, Mapping) else outputs
         self.losses.append(float(loss))
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.train_end = time.perf_counter()
+        self.last = cpu_snapshot()
 
     def on_validation_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._val_start = time.perf_counter()
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.val_seconds += time.perf_counter() - self._val_start
+
+
+class ExampleRNNModel(nn.Module):
+    """pytorch/examples word_language_model's RNNModel('LSTM', tied=False), as its main.py builds it."""
+
+    def __init__(self, ntoken: int, ninp: int, nhid: int, nlayers: int, dropout: float) -> None:
+        super().__init__()
+        self.ntoken = ntoken
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=dropout)
+        self.decoder = nn.Linear(nhid, ntoken)
+        nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
+        nn.init.zeros_(self.decoder.bias)
+        nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
+
+    def forward(self, tokens: torch.Tensor, hidden: Tuple[torch.Tensor, torch.Tensor]) -> Tuple[torch.Tensor, Any]:
+        emb = self.drop(self.encoder(tokens))  # (T, B) time-major
+        output, hidden = self.rnn(emb, hidden)
+        decoded = self.decoder(self.drop(output)).view(-1, self.ntoken)
+        return F.log_softmax(decoded, dim=1), hidden
 
 
 @dataclass
@@ -119,10 +167,9 @@ class Phase:
     losses: List[float]
     val_ppl: float = math.nan
     setup_s: float = math.nan
-    train_s: float = math.nan
     eval_s: float = math.nan
     threads: int = 0
-    load: List[float] = field(default_factory=list)  # 1-minute load average before and after
+    others: float = math.nan  # cores other processes used during the training batches
 
 
 def check_data(data_dir: Path) -> None:
@@ -138,7 +185,7 @@ def check_data(data_dir: Path) -> None:
             missing.append(f"{split}.txt")
     if missing:
         raise SystemExit(
-            f"error: WikiText-2 is not in {folder} (missing {', '.join(missing)}, or the same with .gz). "
+            f"error: WikiText-2 is not in {folder} (missing {', '.join(missing)}, nor the same with .gz). "
             "Pass --data-dir DIR holding wikitext-2/{train,valid,test}.txt[.gz], set SEQMODELS_DATA_DIR, "
             "or fetch it with: python train.py experiment=lm_wikitext2 data.download=true"
         )
@@ -173,7 +220,7 @@ def lightning_overrides(data_dir: Path, batches: int, seed: Optional[int], backe
         "++trainer.enable_model_summary=false",
         "test=false",
         "callbacks.rich_progress_bar=null",
-        "callbacks.ngram_baseline=null",         # n-gram counts over the corpus: minutes, not training
+        "callbacks.ngram_baseline=null",         # n-gram counts over the corpus: not training
         f"+callbacks.batch_timer._target_={BatchTimer.__module__}.BatchTimer",
     ]
     if seed is not None:
@@ -181,29 +228,25 @@ def lightning_overrides(data_dir: Path, batches: int, seed: Optional[int], backe
     if backend:
         overrides.append(f"model.backend={backend}")
     if not evaluate:  # no validation: nothing to checkpoint on, no plateau to decay the lr on
-        overrides += ["++trainer.limit_val_batches=0", "callbacks.model_checkpoint=null", "task.lr_decay=null"]
+        overrides += ["++trainer.limit_val_batches=0", "++trainer.enable_checkpointing=false",
+                      "callbacks.model_checkpoint=null", "task.lr_decay=null"]
     return overrides
-
-
-def setting(cfg: DictConfig, key: str) -> Any:
-    return OmegaConf.select(cfg, key)
 
 
 def bare_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, round_: int) -> Phase:
     """The same model, batches and update as the Lightning run, in a plain loop."""
     from seqmodels.models.language_model import LanguageModel
 
-    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     pl.seed_everything(cfg.seed, workers=True, verbose=False)  # as run(cfg) does, before building anything
     vocabulary = datamodule.vocabulary
+    vocab_size = len(vocabulary)
     options = OmegaConf.to_container(cfg.model, resolve=True)
     options.pop("bidirectional", None)
-    model = LanguageModel(vocab_size=len(vocabulary), tie_weights=cfg.task.tie_weights, pad_id=vocabulary.pad_id,
+    model = LanguageModel(vocab_size=vocab_size, tie_weights=cfg.task.tie_weights, pad_id=vocabulary.pad_id,
                           **options)
     optimizer = torch.optim.SGD(model.parameters(), lr=cfg.task.optimizer.lr)
     clip = cfg.trainer.gradient_clip_val
-    vocab_size = len(vocabulary)
     model.train()
     batch_iter = iter(datamodule.train_dataloader())
     setup_s = time.perf_counter() - start
@@ -212,12 +255,9 @@ def bare_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, r
     starts: List[float] = []
     ends: List[float] = []
     losses: List[float] = []
-    train_start = time.perf_counter()
+    first = cpu_snapshot()
     for _ in range(batches):
-        try:
-            inputs, targets, _lengths = next(batch_iter)
-        except StopIteration:
-            break
+        inputs, targets, _lengths = next(batch_iter)
         starts.append(time.perf_counter())
         logits, final = model(inputs, state)
         state = tuple(s.detach() for s in final)
@@ -228,27 +268,80 @@ def bare_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, r
         optimizer.step()
         ends.append(time.perf_counter())
         losses.append(loss.item())
-    train_s = time.perf_counter() - train_start
+    others = others_cores(first, cpu_snapshot())
 
-    phase = Phase("bare PyTorch", round_, [e - s for s, e in zip(starts, ends)],
-                  [b - a for a, b in zip(starts, starts[1:])], losses, setup_s=setup_s, train_s=train_s,
-                  threads=torch.get_num_threads())
+    phase = Phase(BARE, round_, [e - s for s, e in zip(starts, ends)], [b - a for a, b in zip(starts, starts[1:])],
+                  losses, setup_s=setup_s, threads=torch.get_num_threads(), others=others)
     if evaluate:
         eval_start = time.perf_counter()
-        phase.val_ppl = valid_perplexity(model, datamodule)
+        phase.val_ppl = valid_perplexity(lambda tokens, state: model(tokens, state), model, datamodule)
         phase.eval_s = time.perf_counter() - eval_start
-    phase.load = [load_before, os.getloadavg()[0]]
+    return phase
+
+
+def example_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, round_: int) -> Phase:
+    """The PyTorch example's model and update (its train()) on the same batches, time-major."""
+    start = time.perf_counter()
+    torch.manual_seed(cfg.seed)
+    vocab_size = len(datamodule.vocabulary)
+    model = ExampleRNNModel(vocab_size, cfg.model.embedding_size, cfg.model.hidden_size, cfg.model.num_layers,
+                            cfg.model.dropout)
+    criterion = nn.NLLLoss()
+    lr, clip = float(cfg.task.optimizer.lr), cfg.trainer.gradient_clip_val
+    model.train()
+    batch_iter = iter(datamodule.train_dataloader())
+    setup_s = time.perf_counter() - start
+
+    hidden = None
+    starts: List[float] = []
+    ends: List[float] = []
+    losses: List[float] = []
+    first = cpu_snapshot()
+    for _ in range(batches):
+        inputs, targets, _lengths = next(batch_iter)
+        data, target = inputs.t().contiguous(), targets.t().reshape(-1)  # the example's (T, B) layout
+        starts.append(time.perf_counter())
+        if hidden is None:
+            zeros = torch.zeros(cfg.model.num_layers, data.size(1), cfg.model.hidden_size)
+            hidden = (zeros, zeros.clone())
+        hidden = tuple(h.detach() for h in hidden)  # repackage_hidden
+        model.zero_grad()
+        output, hidden = model(data, hidden)
+        loss = criterion(output, target)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        for p in model.parameters():
+            p.data.add_(p.grad, alpha=-lr)
+        ends.append(time.perf_counter())
+        losses.append(loss.item())
+    others = others_cores(first, cpu_snapshot())
+
+    phase = Phase(EXAMPLE, round_, [e - s for s, e in zip(starts, ends)],
+                  [b - a for a, b in zip(starts, starts[1:])], losses, setup_s=setup_s,
+                  threads=torch.get_num_threads(), others=others)
+    if evaluate:
+        def time_major(tokens: torch.Tensor, state: Any) -> Tuple[torch.Tensor, Any]:
+            if state is None:
+                zeros = torch.zeros(cfg.model.num_layers, tokens.size(0), cfg.model.hidden_size)
+                state = (zeros, zeros.clone())
+            log_probs, state = model(tokens.t().contiguous(), state)
+            # back to (B, T, V) so that the targets line up
+            return log_probs.view(tokens.size(1), tokens.size(0), -1).transpose(0, 1), state
+
+        eval_start = time.perf_counter()
+        phase.val_ppl = valid_perplexity(time_major, model, datamodule)
+        phase.eval_s = time.perf_counter() - eval_start
     return phase
 
 
 @torch.no_grad()
-def valid_perplexity(model: torch.nn.Module, datamodule: Any) -> float:
+def valid_perplexity(forward: Any, model: nn.Module, datamodule: Any) -> float:
     """exp(mean NLL) over the whole valid split: eval batch size, state carried, eval mode."""
     model.eval()
     state = None
     nll, tokens = 0.0, 0
     for inputs, targets, _lengths in datamodule.val_dataloader():
-        logits, state = model(inputs, state)
+        logits, state = forward(inputs, state)
         nll += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), reduction="sum"))
         tokens += targets.numel()
     model.train()
@@ -260,29 +353,25 @@ def lightning_phase(data_dir: Path, batches: int, seed: int, backend: Optional[s
     """``seqmodels.train.run(cfg)`` on the real configs, with a BatchTimer among the callbacks."""
     from seqmodels.train import run
 
-    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="lm_wikitext2_bench_") as output_dir:
         cfg = compose_config(lightning_overrides(data_dir, batches, seed, backend, evaluate), Path(output_dir))
         BatchTimer.latest = None
         start = time.perf_counter()
         metrics = run(cfg)
         timer = BatchTimer.latest
-    if timer is None:
-        raise RuntimeError("the BatchTimer callback was not instantiated by run(cfg)")
+    if timer is None or not timer.starts:
+        raise RuntimeError("the BatchTimer callback saw no training batch inside run(cfg)")
     starts, ends = timer.starts, timer.ends
-    phase = Phase("Lightning + Hydra", round_, [e - s for s, e in zip(starts, ends)],
-                  [b - a for a, b in zip(starts, starts[1:])], timer.losses,
-                  val_ppl=metrics.get("val/ppl", math.nan) if evaluate else math.nan,
-                  setup_s=(starts[0] if starts else timer.train_start) - start,
-                  train_s=timer.train_end - timer.train_start,
-                  eval_s=timer.val_seconds if evaluate else math.nan, threads=timer.threads)
-    phase.load = [load_before, os.getloadavg()[0]]
-    return phase
+    return Phase(LIGHTNING, round_, [e - s for s, e in zip(starts, ends)],
+                 [b - a for a, b in zip(starts, starts[1:])], timer.losses,
+                 val_ppl=metrics.get("val/ppl", math.nan) if evaluate else math.nan,
+                 setup_s=starts[0] - start, eval_s=timer.val_seconds if evaluate else math.nan,
+                 threads=timer.threads,
+                 others=others_cores(timer.first, timer.last) if timer.first and timer.last else math.nan)
 
 
-def median_after(values: Sequence[float], warmup: int) -> float:
-    kept = list(values[warmup:]) or list(values)
-    return statistics.median(kept) if kept else math.nan
+def median_ms(values: Sequence[float]) -> float:
+    return 1000 * statistics.median(values) if values else math.nan
 
 
 def window_loss(losses: Sequence[float]) -> float:
@@ -290,12 +379,14 @@ def window_loss(losses: Sequence[float]) -> float:
     return sum(window) / len(window) if window else math.nan
 
 
-def print_row(label: str, step_ms: float, loop_ms: float, ratio: str, loss: float, val_ppl: float,
-              tokens: int, extra: str = "") -> None:
-    ppl = math.exp(loss) if loss == loss else math.nan
-    val = f"{val_ppl:>9.1f}" if val_ppl == val_ppl else f"{'-':>9}"
-    print(f"{label:<24} {tokens * 1000 / step_ms:>9.0f} {step_ms:>9.1f} {loop_ms:>9.1f} {ratio:>8} "
-          f"{loss:>7.3f} {ppl:>7.1f} {val}{extra}")
+def fmt(value: float, spec: str, width: int) -> str:
+    return f"{value:>{width}{spec}}" if value == value else f"{'-':>{width}}"
+
+
+def row(label: str, step_ms: float, loop_ms: float, ratio: float, loss: float, val_ppl: float,
+        tokens: int) -> str:
+    return (f"{label:<24} {tokens * 1000 / step_ms:>9.0f} {step_ms:>9.1f} {loop_ms:>8.1f} {ratio:>7.2f}x "
+            f"{loss:>7.3f} {math.exp(loss):>7.1f} {fmt(val_ppl, '.1f', 8)}")
 
 
 def main() -> None:
@@ -309,24 +400,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None, help="default: the config's seed")
     parser.add_argument("--backend", choices=["auto", "fused", "scripted", "reference"], default=None,
                         help="model.backend for both contenders (default: the config's)")
+    parser.add_argument("--example", action="store_true",
+                        help="also time the PyTorch example's own model (torch.nn.LSTM) in every round")
     parser.add_argument("--no-eval", dest="evaluate", action="store_false",
                         help="skip the validation perplexity (timing only)")
     args = parser.parse_args()
-    if args.batches < 2 or args.rounds < 1 or args.warmup < 0:
-        parser.error("--batches must be >= 2, --rounds >= 1, --warmup >= 0")
+    if args.batches < 2 or args.rounds < 1 or not 0 <= args.warmup < args.batches:
+        parser.error("need --batches >= 2, --rounds >= 1, 0 <= --warmup < --batches")
     if args.threads:
         torch.set_num_threads(args.threads)
     data_dir = Path(args.data_dir).expanduser().resolve()
     check_data(data_dir)
 
     from seqmodels.data.lm_datamodule import LanguageModelData
+    from seqmodels.nn import Recurrent
 
-    with tempfile.TemporaryDirectory() as scratch:  # the settings both contenders take from the config
+    with tempfile.TemporaryDirectory() as scratch:  # the settings every contender takes from the config
         cfg = compose_config(lightning_overrides(data_dir, args.batches, args.seed, args.backend, args.evaluate),
                              Path(scratch))
     seed = int(cfg.seed)
-    differing = {key: (setting(cfg, key), value) for key, value in EXAMPLE_SETTINGS.items()
-                 if setting(cfg, key) != value}
+    differing = {key: (OmegaConf.select(cfg, key), value) for key, value in EXAMPLE_SETTINGS.items()
+                 if OmegaConf.select(cfg, key) != value}
 
     start = time.perf_counter()
     datamodule = LanguageModelData(corpus="wikitext-2", data_dir=str(data_dir), level=cfg.data.level,
@@ -338,77 +432,82 @@ def main() -> None:
     train_batches = len(datamodule.train_dataloader())
     if args.batches > train_batches:
         parser.error(f"--batches {args.batches}: one epoch has {train_batches} batches")
-
-    from seqmodels.nn import Recurrent
-
     cell_options = {k: v for k, v in OmegaConf.to_container(cfg.model, resolve=True).items()
                     if k in ("peephole", "forget_bias")}
-    probe = Recurrent(cfg.model.cell, 4, 4, backend=cfg.model.backend, **cell_options)  # which backend runs
+    resolved = Recurrent(cfg.model.cell, 4, 4, backend=cfg.model.backend, **cell_options).resolved_backend()
+
     print(f"torch {torch.__version__}, pytorch_lightning {pl.__version__}, {torch.get_num_threads()} threads "
-          f"(torch.get_num_threads), {os.cpu_count()} CPUs, float32 on CPU")
+          f"(torch.get_num_threads), {os.cpu_count()} CPUs, float32 on CPU, "
+          f"THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')}")
     print(f"WikiText-2 word level from {data_dir}: vocabulary {len(datamodule.vocabulary):,}, "
           f"{len(datamodule.stream('train')):,} train tokens = {train_batches} batches, "
           f"{len(datamodule.stream('valid')):,} valid tokens (read in {data_s:.1f} s)")
     print(f"experiment=lm_wikitext2: {cfg.model.cell.upper()} {cfg.model.num_layers}x{cfg.model.hidden_size}, "
           f"embedding {cfg.model.embedding_size}, dropout {cfg.model.dropout}, backend {cfg.model.backend} -> "
-          f"{probe.resolved_backend()}; bptt {cfg.data.bptt} x batch {cfg.data.batch_size} = {tokens_per_batch} "
-          f"tokens/batch; SGD lr {cfg.task.optimizer.lr}, clip {cfg.trainer.gradient_clip_val}; seed {seed}")
+          f"{resolved}; bptt {cfg.data.bptt} x batch {cfg.data.batch_size} = {tokens_per_batch} tokens/batch; "
+          f"SGD lr {cfg.task.optimizer.lr}, clip {cfg.trainer.gradient_clip_val}; seed {seed}")
     if differing:
-        print(f"NOTE: differs from the PyTorch example: {differing}")
-    print(f"budget: {args.batches} batches per phase, timing = median over batches {args.warmup + 1}..{args.batches}, "
-          f"{args.rounds} round(s) (bare, Lightning{', ...' if args.rounds > 1 else ''}), validation "
-          f"{'on the full valid split (eval batch ' + str(cfg.data.eval_batch_size) + ')' if args.evaluate else 'off'}\n",
-          flush=True)
+        print(f"NOTE: differs from the PyTorch example (got, example): {differing}")
+    contenders = [BARE, LIGHTNING] + ([EXAMPLE] if args.example else [])
+    print(f"budget: {args.batches} batches per phase, timing = median over batches {args.warmup + 1}.."
+          f"{args.batches}, {args.rounds} round(s) of {', '.join(contenders)}; validation "
+          + (f"on the full valid split (eval batch {cfg.data.eval_batch_size})" if args.evaluate else "off")
+          + "\n", flush=True)
 
     phases: List[Phase] = []
     for round_ in range(1, args.rounds + 1):
-        phases.append(bare_phase(cfg, datamodule, args.batches, args.evaluate, round_))
-        print(f"  round {round_}: bare done ({phases[-1].train_s:.0f} s training)", flush=True)
-        phases.append(lightning_phase(data_dir, args.batches, seed, args.backend, args.evaluate, round_))
-        print(f"  round {round_}: Lightning done ({phases[-1].train_s:.0f} s training)", flush=True)
+        for name in contenders:
+            if name == BARE:
+                phase = bare_phase(cfg, datamodule, args.batches, args.evaluate, round_)
+            elif name == LIGHTNING:
+                phase = lightning_phase(data_dir, args.batches, seed, args.backend, args.evaluate, round_)
+            else:
+                phase = example_phase(cfg, datamodule, args.batches, args.evaluate, round_)
+            phases.append(phase)
+            print(f"  round {round_}: {name} done, {median_ms(phase.step_s[args.warmup:]):.0f} ms/batch "
+                  f"(others used {phase.others:.2f} cores)", flush=True)
 
-    header = (f"{'contender':<24} {'tokens/s':>9} {'ms/batch':>9} {'loop ms':>9} {'vs bare':>8} "
-              f"{'loss':>7} {'ppl':>7} {'val ppl':>9}")
-    print(f"\nper phase (ms/batch: median step, on_train_batch_start -> _end; loop ms: median batch start -> "
-          f"next start; loss, ppl: mean train loss of the last {min(LOSS_WINDOW, args.batches)} batches)")
-    print(header + "   setup s  train s  eval s  threads  load avg")
-    bare_by_round = {p.round: p for p in phases if p.name.startswith("bare")}
+    header = (f"{'contender':<24} {'tokens/s':>9} {'ms/batch':>9} {'loop ms':>8} {'vs bare':>8} "
+              f"{'loss':>7} {'ppl':>7} {'val ppl':>8}")
+    print(f"\nper phase (ms/batch: median step, on_train_batch_start -> on_train_batch_end; loop ms: median batch "
+          f"start -> next start; loss, ppl: mean train loss of the last {min(LOSS_WINDOW, args.batches)} batches; "
+          f"others: CPU cores busy with other processes)")
+    print(header + "  setup s  eval s  threads  others")
+    bare_ms = {p.round: median_ms(p.step_s[args.warmup:]) for p in phases if p.name == BARE}
     for phase in phases:
-        step = 1000 * median_after(phase.step_s, args.warmup)
-        loop = 1000 * median_after(phase.loop_s, args.warmup)
-        bare_step = 1000 * median_after(bare_by_round[phase.round].step_s, args.warmup)
-        extra = (f"   {phase.setup_s:>7.1f} {phase.train_s:>8.1f} {phase.eval_s:>7.1f} {phase.threads:>8d}"
-                 f"  {phase.load[0]:.2f} -> {phase.load[1]:.2f}")
-        print_row(f"r{phase.round} {phase.name}", step, loop, f"{bare_step / step:.2f}x", window_loss(phase.losses),
-                  phase.val_ppl, tokens_per_batch, extra)
+        step = median_ms(phase.step_s[args.warmup:])
+        print(row(f"r{phase.round} {phase.name}", step, median_ms(phase.loop_s[args.warmup:]),
+                  bare_ms[phase.round] / step, window_loss(phase.losses), phase.val_ppl, tokens_per_batch)
+              + f"  {phase.setup_s:>7.1f} {fmt(phase.eval_s, '.1f', 7)} {phase.threads:>8d} {phase.others:>7.2f}")
 
-    print(f"\nmedians over {args.rounds} round(s), {args.batches - args.warmup} timed batches each")
+    print(f"\nmedians over {args.rounds} round(s) x {args.batches - args.warmup} timed batches")
     print(header)
-    summary: Dict[str, float] = {}
-    for name in ("bare PyTorch", "Lightning + Hydra"):
+    step_ms: Dict[str, float] = {}
+    loop_ms: Dict[str, float] = {}
+    for name in contenders:
         mine = [p for p in phases if p.name == name]
-        step = 1000 * statistics.median([s for p in mine for s in p.step_s[args.warmup:]])
-        loop = 1000 * statistics.median([s for p in mine for s in p.loop_s[args.warmup:]])
-        summary[name] = step
-        summary[name + " loop"] = loop
-        ratio = summary["bare PyTorch"] / step
+        step_ms[name] = median_ms([s for p in mine for s in p.step_s[args.warmup:]])
+        loop_ms[name] = median_ms([s for p in mine for s in p.loop_s[args.warmup:]])
         vals = [p.val_ppl for p in mine if p.val_ppl == p.val_ppl]
-        print_row(name, step, loop, f"{ratio:.2f}x", statistics.median([window_loss(p.losses) for p in mine]),
-                  statistics.median(vals) if vals else math.nan, tokens_per_batch)
+        print(row(name, step_ms[name], loop_ms[name], step_ms[BARE] / step_ms[name],
+                  statistics.median([window_loss(p.losses) for p in mine]),
+                  statistics.median(vals) if vals else math.nan, tokens_per_batch))
     ref = REFERENCE
-    print(f"{'reference: PyTorch example':<24} {ref['tokens_per_s']:>9.0f} {ref['ms_per_batch']:>9.1f} {'':>9} "
-          f"{'':>8} {ref['train_loss']:>7.2f} {ref['train_ppl']:>7.0f} {'':>9}   (train loss of batches 601-800)")
+    print(f"{'reference (earlier)':<24} {ref['tokens_per_s']:>9.0f} {ref['ms_per_batch']:>9.1f} {'':>8} "
+          f"{step_ms[BARE] / ref['ms_per_batch']:>7.2f}x {ref['train_loss']:>7.2f} {ref['train_ppl']:>7.0f} "
+          f"{'':>8}  <- the PyTorch example here, loss of batches 601-800")
 
-    ratio = summary["bare PyTorch"] / summary["Lightning + Hydra"]
-    loop_ratio = summary["bare PyTorch loop"] / summary["Lightning + Hydra loop"]
-    verdict = "OK" if ratio >= 0.90 else "BELOW TARGET"
+    ratio = step_ms[BARE] / step_ms[LIGHTNING]
+    loop_ratio = loop_ms[BARE] / loop_ms[LIGHTNING]
     print(f"\nLightning/bare throughput: {ratio:.3f} per step, {loop_ratio:.3f} per loop iteration "
-          f"(target >= 0.90: {verdict})")
-    bare_speedup = ref["ms_per_batch"] / summary["bare PyTorch"]
-    print(f"bare vs the reference example: {bare_speedup:.2f}x ({700 * 1000 / summary['bare PyTorch']:.0f} vs "
-          f"~{ref['tokens_per_s']:.0f} tokens/s); 2x the reference would be ~{2 * ref['tokens_per_s']:.0f} tokens/s")
+          f"(target >= 0.90: {'OK' if ratio >= 0.90 else 'BELOW TARGET'})")
+    line = (f"bare vs the earlier reference: {ref['ms_per_batch'] / step_ms[BARE]:.2f}x "
+            f"({tokens_per_batch * 1000 / step_ms[BARE]:.0f} vs ~{ref['tokens_per_s']:.0f} tokens/s)")
+    if EXAMPLE in step_ms:
+        line += f"; vs the example timed now: {step_ms[EXAMPLE] / step_ms[BARE]:.2f}x"
+    print(line + f"; 2x the reference would be ~{2 * ref['tokens_per_s']:.0f} tokens/s")
     first = {p.name: p.losses[0] for p in phases if p.round == 1 and p.losses}
-    print("loss of batch 1 (same seed, same weights, same dropout masks expected): "
+    print("loss of batch 1 (bare and Lightning: same seed, weights and dropout masks, so equal): "
           + ", ".join(f"{name} {loss:.5f}" for name, loss in first.items()))
     if args.batches >= ref["batch"]:
         at = {p.name: window_loss(p.losses[: ref["batch"]]) for p in phases if p.round == 1}

@@ -100,7 +100,8 @@ def test_score_is_the_sum_of_next_token_log_probabilities() -> None:
     ids = VOCAB.encode(sentence)
     inputs = torch.tensor([[task.start_id, *ids]])
     targets = torch.tensor(ids + [VOCAB.eos_id])
-    log_probs = torch.log_softmax(task.network(inputs)[0][0], dim=-1)
+    with torch.no_grad():
+        log_probs = torch.log_softmax(task.network(inputs)[0][0], dim=-1)
     expected = float(log_probs[torch.arange(len(targets)), targets].sum())
     scores = task.score([sentence, "pair salad.", "a"])  # batched with padding
     assert scores[0].log_prob == pytest.approx(expected, abs=1e-4)
