@@ -383,10 +383,14 @@ def fmt(value: float, spec: str, width: int) -> str:
     return f"{value:>{width}{spec}}" if value == value else f"{'-':>{width}}"
 
 
-def row(label: str, step_ms: float, loop_ms: float, ratio: float, loss: float, val_ppl: float,
+def p10_ms(values: Sequence[float]) -> float:
+    return 1000 * statistics.quantiles(values, n=10)[0] if len(values) >= 2 else math.nan
+
+
+def row(label: str, step_ms: float, p10: float, loop_ms: float, ratio: float, loss: float, val_ppl: float,
         tokens: int) -> str:
-    return (f"{label:<24} {tokens * 1000 / step_ms:>9.0f} {step_ms:>9.1f} {loop_ms:>8.1f} {ratio:>7.2f}x "
-            f"{loss:>7.3f} {math.exp(loss):>7.1f} {fmt(val_ppl, '.1f', 8)}")
+    return (f"{label:<24} {tokens * 1000 / step_ms:>9.0f} {step_ms:>9.1f} {p10:>7.1f} {loop_ms:>8.1f} "
+            f"{ratio:>7.2f}x {loss:>7.3f} {math.exp(loss):>7.1f} {fmt(val_ppl, '.1f', 8)}")
 
 
 def main() -> None:
@@ -467,16 +471,17 @@ def main() -> None:
             print(f"  round {round_}: {name} done, {median_ms(phase.step_s[args.warmup:]):.0f} ms/batch "
                   f"(others used {phase.others:.2f} cores)", flush=True)
 
-    header = (f"{'contender':<24} {'tokens/s':>9} {'ms/batch':>9} {'loop ms':>8} {'vs bare':>8} "
+    header = (f"{'contender':<24} {'tokens/s':>9} {'ms/batch':>9} {'p10 ms':>7} {'loop ms':>8} {'vs bare':>8} "
               f"{'loss':>7} {'ppl':>7} {'val ppl':>8}")
-    print(f"\nper phase (ms/batch: median step, on_train_batch_start -> on_train_batch_end; loop ms: median batch "
-          f"start -> next start; loss, ppl: mean train loss of the last {min(LOSS_WINDOW, args.batches)} batches; "
-          f"others: CPU cores busy with other processes)")
+    print(f"\nper phase (ms/batch: median step, on_train_batch_start -> on_train_batch_end; p10: its 10th "
+          f"percentile; loop ms: median batch start -> next start; loss, ppl: mean train loss of the last "
+          f"{min(LOSS_WINDOW, args.batches)} batches; others: CPU cores busy with other processes)")
     print(header + "  setup s  eval s  threads  others")
     bare_ms = {p.round: median_ms(p.step_s[args.warmup:]) for p in phases if p.name == BARE}
     for phase in phases:
         step = median_ms(phase.step_s[args.warmup:])
-        print(row(f"r{phase.round} {phase.name}", step, median_ms(phase.loop_s[args.warmup:]),
+        print(row(f"r{phase.round} {phase.name}", step, p10_ms(phase.step_s[args.warmup:]),
+                  median_ms(phase.loop_s[args.warmup:]),
                   bare_ms[phase.round] / step, window_loss(phase.losses), phase.val_ppl, tokens_per_batch)
               + f"  {phase.setup_s:>7.1f} {fmt(phase.eval_s, '.1f', 7)} {phase.threads:>8d} {phase.others:>7.2f}")
 
@@ -486,14 +491,15 @@ def main() -> None:
     loop_ms: Dict[str, float] = {}
     for name in contenders:
         mine = [p for p in phases if p.name == name]
-        step_ms[name] = median_ms([s for p in mine for s in p.step_s[args.warmup:]])
+        steps = [s for p in mine for s in p.step_s[args.warmup:]]
+        step_ms[name] = median_ms(steps)
         loop_ms[name] = median_ms([s for p in mine for s in p.loop_s[args.warmup:]])
         vals = [p.val_ppl for p in mine if p.val_ppl == p.val_ppl]
-        print(row(name, step_ms[name], loop_ms[name], step_ms[BARE] / step_ms[name],
+        print(row(name, step_ms[name], p10_ms(steps), loop_ms[name], step_ms[BARE] / step_ms[name],
                   statistics.median([window_loss(p.losses) for p in mine]),
                   statistics.median(vals) if vals else math.nan, tokens_per_batch))
     ref = REFERENCE
-    print(f"{'reference (earlier)':<24} {ref['tokens_per_s']:>9.0f} {ref['ms_per_batch']:>9.1f} {'':>8} "
+    print(f"{'reference (earlier)':<24} {ref['tokens_per_s']:>9.0f} {ref['ms_per_batch']:>9.1f} {'':>7} {'':>8} "
           f"{step_ms[BARE] / ref['ms_per_batch']:>7.2f}x {ref['train_loss']:>7.2f} {ref['train_ppl']:>7.0f} "
           f"{'':>8}  <- the PyTorch example here, loss of batches 601-800")
 

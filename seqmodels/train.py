@@ -12,6 +12,7 @@ Each run folder (``paths.output_dir``) ends up holding ``config.yaml`` (resolved
 from __future__ import annotations
 
 import math
+import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -35,8 +36,7 @@ def run(cfg: DictConfig) -> Dict[str, float]:
     ckpt_path = cfg.get("ckpt_path")
     datamodule = _build(cfg.data, "data")
     if ckpt_path:
-        for vocabulary in _checkpoint_vocabularies(ckpt_path).values():
-            datamodule.use_vocabulary(vocabulary)
+        datamodule.use_vocabulary(_checkpoint_vocabulary(ckpt_path))
     datamodule.prepare_data()
     datamodule.setup("fit")
     model_options = OmegaConf.to_container(cfg.model, resolve=True)
@@ -87,14 +87,18 @@ def _build_all(node: Optional[DictConfig], option: str) -> List[Any]:
     return [_build(entry, f"{option}.{name}") for name, entry in node.items() if entry is not None]
 
 
-def _checkpoint_vocabularies(ckpt_path: str) -> Dict[str, Vocabulary]:
+def _checkpoint_vocabulary(ckpt_path: str) -> Vocabulary:
     """The vocabulary a checkpoint was trained with: resuming must not renumber the tokens."""
     path = Path(ckpt_path)
     if not path.is_file():
         raise ConfigError(f"ckpt_path={ckpt_path}: no such checkpoint file")
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    hparams = checkpoint.get("hyper_parameters", {})
-    return {name: Vocabulary.from_dict(value) for name, value in hparams.items() if name == "vocabulary"}
+    try:
+        hparams = torch.load(path, map_location="cpu", weights_only=True).get("hyper_parameters", {})
+    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as error:
+        raise ConfigError(f"ckpt_path={ckpt_path}: not a checkpoint written by seqmodels ({error})") from error
+    if "vocabulary" not in hparams:
+        raise ConfigError(f"ckpt_path={ckpt_path}: the checkpoint holds no vocabulary; was it written by train.py?")
+    return Vocabulary.from_dict(hparams["vocabulary"])
 
 
 @rank_zero_only

@@ -66,9 +66,12 @@ def test_an_empty_corpus_file_names_the_file(tmp_path: Path) -> None:
         train(tmp_path, ["data=text_files", *files])
 
 
-def test_resuming_from_a_missing_checkpoint_names_it(tmp_path: Path) -> None:
+def test_resuming_from_a_missing_or_foreign_checkpoint_names_it(tmp_path: Path) -> None:
     with pytest.raises(SeqmodelsError, match="ckpt_path=.*no such checkpoint"):
         train(tmp_path, [f"ckpt_path={tmp_path / 'last.ckpt'}"])
+    (tmp_path / "other.ckpt").write_bytes(b"garbage")
+    with pytest.raises(SeqmodelsError, match="ckpt_path=.*not a checkpoint written by seqmodels"):
+        train(tmp_path, [f"ckpt_path={tmp_path / 'other.ckpt'}"])
 
 
 def test_sweep_writes_one_run_folder_per_job(tmp_path: Path) -> None:
