@@ -65,6 +65,12 @@ class SequenceTask(pl.LightningModule):
             self.best_score = better(self.best_score, score)
         self.log(HP_METRIC, self.best_score)
 
+    def on_save_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
+        checkpoint["best_score"] = self.best_score  # so hp/best survives a resume
+
+    def on_load_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
+        self.best_score = checkpoint.get("best_score")
+
     def example_texts(self) -> List[str]:
         """A few model outputs worth reading (samples, translations, ...) for TensorBoard."""
         return []

@@ -32,6 +32,7 @@ def test_each_family_trains_checkpoints_resumes_and_reloads(tmp_path: Path, fami
     first = tmp_path / "first"
     metrics = train(first, family_overrides(family))
     assert 1.0 < metrics["val/ppl"] < 1000 and 1.0 < metrics["test/ppl"] < 1000
+    first_val_ppl = metrics["val/ppl"]
     assert metrics["baseline/val_ppl_1gram"] > metrics["baseline/val_ppl_2gram"]
 
     # the run folder: resolved config, checkpoints + vocabulary JSON, TensorBoard events
@@ -53,6 +54,7 @@ def test_each_family_trains_checkpoints_resumes_and_reloads(tmp_path: Path, fami
     metrics = train(resumed, [*family_overrides(family), "trainer.max_epochs=2", f"ckpt_path={last}"])
     reloaded = torch.load(resumed / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert reloaded["epoch"] == 1
+    assert reloaded["best_score"] == pytest.approx(min(metrics["val/ppl"], first_val_ppl))
 
     # the vocabulary travels inside the checkpoint: a reloaded model predicts exactly the same
     task = LanguageModelTask.load(last)
