@@ -44,7 +44,7 @@ import os
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -259,9 +259,9 @@ def bare_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, r
     for _ in range(batches):
         inputs, targets, _lengths = next(batch_iter)
         starts.append(time.perf_counter())
-        logits, final = model(inputs, state)
+        hidden, final = model.features(inputs, state)
         state = tuple(s.detach() for s in final)
-        loss = F.cross_entropy(logits.reshape(-1, vocab_size), targets.reshape(-1))
+        loss = model.negative_log_likelihood(hidden, targets) / targets.numel()  # the task's loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from seqmodels.nn import Recurrent
+from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
 from seqmodels.nn.recurrent import State
 
 
@@ -80,3 +81,13 @@ class LanguageModel(nn.Module):
         """Logits (B, T, V) of the next token at every position, and the final state."""
         hidden, final = self.features(tokens, state, lengths)
         return self.output(hidden), final
+
+    def negative_log_likelihood(self, hidden: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor:
+        """Σ_t -log ŷ<t>[y<t>] for ``hidden`` = features(...)[0] (B, T, H) and targets (B, T).
+
+        The softmax layer and the loss in one pass (``linear_cross_entropy``): the same number
+        as ``F.cross_entropy(self.output(hidden), targets, reduction="sum")`` without the (B, T, V)
+        logits, which is most of the work and memory of a word-level model.
+        """
+        return linear_cross_entropy(hidden.reshape(-1, hidden.size(-1)), self.output.weight, self.output.bias,
+                                    targets.reshape(-1), ignore_index=ignore_index)

@@ -1,9 +1,11 @@
 """Pure-PyTorch recurrent building blocks (no Lightning, no Hydra).
 
-    from seqmodels.nn import RNNCell, GRUCell, LSTMCell, Recurrent
+    from seqmodels.nn import RNNCell, GRUCell, LSTMCell, Recurrent, linear_cross_entropy
 """
 
 from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
 from seqmodels.nn.recurrent import BACKENDS, CELLS, Recurrent
 
-__all__ = ["BACKENDS", "CELLS", "GRUCell", "LSTMCell", "Recurrent", "RecurrentCell", "RNNCell"]
+__all__ = ["BACKENDS", "CELLS", "GRUCell", "LSTMCell", "Recurrent", "RecurrentCell", "RNNCell",
+           "linear_cross_entropy"]

@@ -17,7 +17,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from seqmodels.data.lm_batching import LMBatch, collate_sentences
@@ -108,11 +107,10 @@ class LanguageModelTask(SequenceTask):
         state = self._carried[stage] if self.carry_state else None
         if state is not None and _batch_of(state) != inputs.size(0):
             state = None  # a smaller last batch (per-sentence data): start it from zero
-        logits, final = self.network(inputs, state, lengths)
+        hidden, final = self.network.features(inputs, state, lengths)
         if self.carry_state:
             self._carried[stage] = _detach(final)
-        nll_sum = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
-                                  ignore_index=self.vocabulary.pad_id, reduction="sum")
+        nll_sum = self.network.negative_log_likelihood(hidden, targets, ignore_index=self.vocabulary.pad_id)
         tokens = targets.numel() if lengths is None else int(lengths.sum())
         self._perplexity(stage).update(nll_sum, tokens)
         loss = nll_sum / tokens

@@ -109,3 +109,24 @@ def test_score_is_the_sum_of_next_token_log_probabilities() -> None:
     assert scores[0].perplexity == pytest.approx(torch.tensor(-expected / scores[0].tokens).exp().item(), rel=1e-5)
     with pytest.raises(DataError, match="empty sentence"):
         task.score(["pear", ""])
+
+
+@pytest.mark.parametrize("tie_weights", [False, True])
+def test_negative_log_likelihood_equals_cross_entropy_of_the_logits(tie_weights: bool) -> None:
+    """The fused softmax + loss gives the loss and the gradients of logits -> F.cross_entropy."""
+    torch.manual_seed(0)
+    model = LanguageModel(30, "gru", embedding_size=8, hidden_size=8, tie_weights=tie_weights)
+    tokens, targets = torch.randint(1, 30, (3, 5)), torch.randint(1, 30, (3, 5))
+    targets[2, 3:] = 0  # padding
+
+    hidden, _ = model.features(tokens)
+    fused = model.negative_log_likelihood(hidden, targets, ignore_index=0)
+    fused_grads = torch.autograd.grad(fused, list(model.parameters()))
+    logits, _ = model(tokens)
+    plain = torch.nn.functional.cross_entropy(logits.reshape(-1, 30), targets.reshape(-1), ignore_index=0,
+                                              reduction="sum")
+    plain_grads = torch.autograd.grad(plain, list(model.parameters()))
+
+    torch.testing.assert_close(fused, plain)
+    for ours, theirs in zip(fused_grads, plain_grads):
+        torch.testing.assert_close(ours, theirs)
