@@ -13,10 +13,11 @@ and, with p_i = softmax(z_i) and e_y the one-hot vector of y_i,
 A language model's softmax is most of its work (V = 33k words, N = 700 tokens a batch: the
 logits are 93 MB in float32). ``F.linear`` followed by ``F.cross_entropy`` writes and reads that
 matrix several times (logits, log-softmax, its gradient, the gradient of the logits) and makes
-autograd keep it. Here rows go through in chunks of ``chunk_size`` whose logits stay in the CPU's
-cache, and the gradients are computed in the same pass (the loss is a scalar, so ∂L/∂z needs
-nothing from later layers): backward only scales them by the incoming gradient. The math is the
-same float32 math (tested against ``F.linear`` + ``F.cross_entropy``).
+autograd keep it. Here rows go through in chunks of at most ``CHUNK_ELEMENTS`` logits, and the
+gradients are computed in the same pass (the loss is a scalar, so ∂L/∂z needs nothing from later
+layers): backward only scales them by the incoming gradient. The math is the same float32 math
+(tested against ``F.linear`` + ``F.cross_entropy``). On the WikiText-2 benchmark's softmax
+(N = 700, H = 200, V = 33,278, 2 CPU cores) forward + backward take ~250 ms instead of ~400 ms.
 
 Under autocast (bf16-mixed on a GPU) it falls back to ``F.linear`` + ``F.cross_entropy``, whose
 low-precision matmul is what mixed precision is for.
@@ -31,24 +32,27 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-DEFAULT_CHUNK_SIZE = 128  # rows a chunk: 128 x 33k logits = 17 MB, the fastest on a 2-core CPU
+CHUNK_ELEMENTS = 2**23  # logits a chunk by default: 32 MB, 252 rows of a 33k vocabulary (measured best on 2 cores)
 
 
 def linear_cross_entropy(hidden: Tensor, weight: Tensor, bias: Optional[Tensor], targets: Tensor,
-                         ignore_index: int = -100, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Tensor:
+                         ignore_index: int = -100, chunk_size: Optional[int] = None) -> Tensor:
     """Σ_i -log softmax(W h_i + b)[y_i] over the rows whose target is not ``ignore_index``.
 
     Args:
         hidden: (N, H) inputs of the output layer.
         weight: (V, H) and bias: (V,) or None, as in ``nn.Linear(H, V)``.
         targets: (N,) class ids; rows with ``ignore_index`` add nothing.
-        chunk_size: rows whose logits are computed together.
+        chunk_size: rows whose logits are computed together; None: as many as make
+            ``CHUNK_ELEMENTS`` logits (one chunk for a character vocabulary).
     Returns:
         The summed negative log-likelihood, a scalar (divide by the token count for the mean).
     """
     if hidden.dim() != 2 or targets.shape != hidden.shape[:1]:
         raise ValueError(f"hidden must be (N, H) and targets (N,), got {tuple(hidden.shape)} and "
                          f"{tuple(targets.shape)}")
+    if chunk_size is None:
+        chunk_size = max(1, CHUNK_ELEMENTS // weight.size(0))
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     if torch.is_autocast_enabled(hidden.device.type):

@@ -8,8 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seqmodels.nn import linear_cross_entropy as lce_module
-from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
+from seqmodels.nn.linear_cross_entropy import _project, linear_cross_entropy
 
 IGNORE = -100
 
@@ -108,9 +107,9 @@ def test_the_cpu_projection_equals_addmm() -> None:
     """oneDNN's linear where this build has it (the probe), addmm otherwise: the same numbers."""
     h, weight, b, _ = inputs(rows=40, hidden=30, vocab=300)
     with torch.no_grad():
-        torch.testing.assert_close(lce_module._project(h, weight, b), torch.addmm(b, h, weight.t()))
-        torch.testing.assert_close(lce_module._project(h, weight, None), h @ weight.t())
-        torch.testing.assert_close(lce_module._project(h[::2], weight, b), torch.addmm(b, h[::2], weight.t()))
+        torch.testing.assert_close(_project(h, weight, b), torch.addmm(b, h, weight.t()))
+        torch.testing.assert_close(_project(h, weight, None), h @ weight.t())
+        torch.testing.assert_close(_project(h[::2], weight, b), torch.addmm(b, h[::2], weight.t()))
 
 
 @pytest.mark.parametrize("shapes", [((4, 3), (5,)), ((4,), (4,)), ((2, 4, 3), (2, 4))])
