@@ -43,3 +43,24 @@ def test_auto_on_cuda_matches_reference(config, resolved, bidirectional, ragged)
     reference = run_with_grads(with_backend(model, "reference"), x, state=state, lengths=lengths)
     assert auto.outputs.device.type == "cuda"
     assert_runs_close(auto, reference, ATOL)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_linear_cross_entropy_on_cuda_matches_linear_then_cross_entropy(dtype):
+    from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
+
+    torch.manual_seed(0)
+    device = torch.device("cuda")
+    hidden = torch.randn(300, 64, device=device, dtype=dtype, requires_grad=True)
+    weight = torch.randn(5000, 64, device=device, dtype=dtype, requires_grad=True)
+    bias = torch.randn(5000, device=device, dtype=dtype, requires_grad=True)
+    targets = torch.randint(0, 5000, (300,), device=device)
+    targets[::7] = -100
+    fused = linear_cross_entropy(hidden, weight, bias, targets, chunk_size=64)
+    plain = torch.nn.functional.cross_entropy(torch.nn.functional.linear(hidden, weight, bias), targets,
+                                              reduction="sum")
+    tolerance = {} if dtype == torch.float64 else {"rtol": 1e-4, "atol": 1e-3}  # TF32 matmuls may differ
+    torch.testing.assert_close(fused, plain, **tolerance)
+    for ours, theirs in zip(torch.autograd.grad(fused, [hidden, weight, bias]),
+                            torch.autograd.grad(plain, [hidden, weight, bias])):
+        torch.testing.assert_close(ours, theirs, **tolerance)
