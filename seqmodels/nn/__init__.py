@@ -4,8 +4,11 @@
 """
 
 from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from seqmodels.nn.char_encoder import CharacterWordEncoder
+from seqmodels.nn.crf import CRF
+from seqmodels.nn.embedding import pretrained_embedding, read_vectors, write_vectors
 from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
 from seqmodels.nn.recurrent import BACKENDS, CELLS, Recurrent
 
-__all__ = ["BACKENDS", "CELLS", "GRUCell", "LSTMCell", "Recurrent", "RecurrentCell", "RNNCell",
-           "linear_cross_entropy"]
+__all__ = ["BACKENDS", "CELLS", "CRF", "CharacterWordEncoder", "GRUCell", "LSTMCell", "Recurrent", "RecurrentCell",
+           "RNNCell", "linear_cross_entropy", "pretrained_embedding", "read_vectors", "write_vectors"]
