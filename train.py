@@ -1,16 +1,12 @@
 """Train a sequence model:  python train.py [group=option ...] [key=value ...]   (see configs/ and README.md)."""
 
 import sys
-import warnings
 
 import hydra
 from omegaconf import DictConfig
 
 from seqmodels.errors import SeqmodelsError
 from seqmodels.train import run
-
-# Lightning 2.6 calls a torch.utils._pytree check that torch >= 2.10 deprecates: nothing a user can act on.
-warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning)
 
 
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")

@@ -11,8 +11,10 @@ Each run folder (``paths.output_dir``) ends up holding ``config.yaml`` (resolved
 
 from __future__ import annotations
 
+import json
 import math
 import pickle
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -27,6 +29,9 @@ from seqmodels.data.vocabulary import Vocabulary
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.tasks.base import HP_METRIC, SequenceTask
 
+# Lightning 2.6 calls a torch.utils._pytree check that torch >= 2.10 deprecates: nothing a user can act on.
+warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning)
+
 
 def run(cfg: DictConfig) -> Dict[str, float]:
     """Train, test and return every logged metric (floats), e.g. ``{"val/ppl": 4.2, "test/ppl": 4.5}``."""
@@ -36,7 +41,7 @@ def run(cfg: DictConfig) -> Dict[str, float]:
     ckpt_path = cfg.get("ckpt_path")
     datamodule = _build(cfg.data, "data")
     if ckpt_path:
-        datamodule.use_vocabulary(_checkpoint_vocabulary(ckpt_path))
+        datamodule.use_vocabulary(_checkpoint_vocabulary(ckpt_path, datamodule.vocabulary_hparam))
     datamodule.prepare_data()
     datamodule.setup("fit")
     model_options = OmegaConf.to_container(cfg.model, resolve=True)
@@ -87,8 +92,9 @@ def _build_all(node: Optional[DictConfig], option: str) -> List[Any]:
     return [_build(entry, f"{option}.{name}") for name, entry in node.items() if entry is not None]
 
 
-def _checkpoint_vocabulary(ckpt_path: str) -> Vocabulary:
-    """The vocabulary a checkpoint was trained with: resuming must not renumber the tokens."""
+def _checkpoint_vocabulary(ckpt_path: str, key: str) -> Any:
+    """The vocabulary a checkpoint was trained with (its hyperparameter ``key``): resuming must not
+    renumber the tokens."""
     path = Path(ckpt_path)
     if not path.is_file():
         raise ConfigError(f"ckpt_path={ckpt_path}: no such checkpoint file")
@@ -96,9 +102,10 @@ def _checkpoint_vocabulary(ckpt_path: str) -> Vocabulary:
         hparams = torch.load(path, map_location="cpu", weights_only=True).get("hyper_parameters", {})
     except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as error:
         raise ConfigError(f"ckpt_path={ckpt_path}: not a checkpoint written by seqmodels ({error})") from error
-    if "vocabulary" not in hparams:
-        raise ConfigError(f"ckpt_path={ckpt_path}: the checkpoint holds no vocabulary; was it written by train.py?")
-    return Vocabulary.from_dict(hparams["vocabulary"])
+    if key not in hparams:
+        raise ConfigError(f"ckpt_path={ckpt_path}: the checkpoint holds no vocabulary for this task; was it written "
+                          f"by train.py with the same task?")
+    return hparams[key]
 
 
 @rank_zero_only
@@ -107,8 +114,12 @@ def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers
     """The resolved config, the vocabulary JSON beside checkpoints/, the hparams for TensorBoard."""
     output_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
-    for name, vocabulary in datamodule.vocabularies().items():
-        vocabulary.save(output_dir / f"{name}.json")
+    for name, vocabulary in datamodule.vocabularies().items():  # Vocabulary objects, or plain lists (a tag set)
+        path = output_dir / f"{name}.json"
+        if isinstance(vocabulary, Vocabulary):
+            vocabulary.save(path)
+        else:
+            path.write_text(json.dumps(vocabulary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     hparams = {key: value for key, value in _flatten(OmegaConf.to_container(cfg, resolve=True)).items()
                if key.split("/")[0] in ("model", "task", "data", "trainer", "seed")}
     for logger in loggers:

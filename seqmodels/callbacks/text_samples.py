@@ -1,5 +1,6 @@
-"""Writes a few model outputs (``task.example_texts()``: LM samples, translations, ...) to
-TensorBoard's TEXT tab after every validation epoch, so a user can read how the model improves."""
+"""Writes a few model outputs (``task.example_texts()``: LM samples, tagged sentences, ...) and the
+task's reports (``task.text_reports()``: e.g. NER scores per entity type) to TensorBoard's TEXT tab
+after every validation epoch, so a user can read how the model improves."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ class TextSamples(pl.Callback):
         loggers = [logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)]
         if not loggers:
             return
+        for tag, report in pl_module.text_reports().items():
+            for logger in loggers:
+                logger.experiment.add_text(tag, report, global_step=trainer.global_step)
         texts = pl_module.example_texts()
         if not texts:
             return

@@ -8,14 +8,14 @@ the two batching modes and :mod:`seqmodels.data.corpora` for the corpora.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Union
 
-import pytorch_lightning as pl
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from seqmodels.data.corpora import corpus_lines
 from seqmodels.data.lm_batching import ContiguousBatches, Sentences, collate_sentences, stream_ids
+from seqmodels.data.split_data import SplitData
 from seqmodels.data.tokenizers import tokenizer
 from seqmodels.data.vocabulary import Vocabulary
 from seqmodels.errors import ConfigError
@@ -23,7 +23,7 @@ from seqmodels.errors import ConfigError
 BATCHING = ("bptt", "sentences")
 
 
-class LanguageModelData(pl.LightningDataModule):
+class LanguageModelData(SplitData):
     """Batches of (inputs, targets, lengths) for next-token prediction.
 
     Args:
@@ -70,8 +70,12 @@ class LanguageModelData(pl.LightningDataModule):
         self.vocabulary: Optional[Vocabulary] = None
         self.ids: Dict[str, List[List[int]]] = {}
 
-    def use_vocabulary(self, vocabulary: Vocabulary) -> None:
+    vocabulary_hparam = "vocabulary"  # the task hyperparameter that holds the vocabulary in a checkpoint
+
+    def use_vocabulary(self, vocabulary: Union[Vocabulary, Mapping[str, Any]]) -> None:
         """Encode with this vocabulary instead of building one (resuming a trained model)."""
+        if not isinstance(vocabulary, Vocabulary):
+            vocabulary = Vocabulary.from_dict(vocabulary)
         if vocabulary.level != self.level:
             raise ConfigError(
                 f"data.level={self.level!r} but the checkpoint's vocabulary is {vocabulary.level}-level; "
@@ -110,17 +114,8 @@ class LanguageModelData(pl.LightningDataModule):
         """What the task needs from the data, as plain values (they go into the checkpoint)."""
         return {"vocabulary": self.vocabulary.to_dict(), "carry_state": self.batching == "bptt"}
 
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", self.batch_size, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("valid", self.eval_batch_size, shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", self.eval_batch_size, shuffle=False)
-
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        shard, num_shards = (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
+        shard, num_shards = self.shard()
         if self.batching == "bptt":
             dataset: Dataset = ContiguousBatches(self.stream(split), batch_size, self.bptt, shard, num_shards)
             return DataLoader(dataset, batch_size=None, shuffle=False, num_workers=self.num_workers)

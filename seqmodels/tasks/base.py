@@ -5,7 +5,8 @@
 - the optimiser and LR decay, built from plain config;
 - building its network from the ``model`` config, with bad options reported by name;
 - safe checkpoint loading (weights only: no arbitrary pickle from an untrusted file);
-- ``example_texts()``, which :class:`~seqmodels.callbacks.TextSamples` writes to TensorBoard.
+- ``example_texts()`` and ``text_reports()``, which :class:`~seqmodels.callbacks.TextSamples` writes to
+  TensorBoard.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class SequenceTask(pl.LightningModule):
 
     main_metric: str = "val/loss"
     main_metric_mode: str = "min"
+    reload_overrides: Dict[str, Any] = {}  # hyperparameters replaced when loading a trained task (no re-reading files)
 
     def __init__(self, optimizer: Mapping[str, Any], lr_decay: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__()
@@ -75,6 +77,10 @@ class SequenceTask(pl.LightningModule):
         """A few model outputs worth reading (samples, translations, ...) for TensorBoard."""
         return []
 
+    def text_reports(self) -> Dict[str, str]:
+        """Markdown reports for TensorBoard's TEXT tab, by tag (e.g. a per-class score table)."""
+        return {}
+
     @classmethod
     def load(cls: type[TaskT], path: Union[str, Path], map_location: str = "cpu") -> TaskT:
         """A trained task from a checkpoint written by ``train.py``, loaded weights-only, in eval mode."""
@@ -82,7 +88,7 @@ class SequenceTask(pl.LightningModule):
         if not path.is_file():
             raise DataError(f"{path}: no such checkpoint file")
         try:
-            task = cls.load_from_checkpoint(path, map_location=map_location, weights_only=True)
+            task = cls.load_from_checkpoint(path, map_location=map_location, weights_only=True, **cls.reload_overrides)
         except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, EOFError) as error:
             raise DataError(
                 f"{path}: cannot load it as a {cls.__name__} checkpoint written by seqmodels "

@@ -16,13 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "configs"
 SHARED_DATA = Path(os.environ.get("SEQMODELS_DATA_DIR", ROOT.parent / "shared" / "data"))
 
-# A tiny model on a few batches of the embedded corpus: seconds, not minutes.
-TINY: List[str] = [
-    "model.embedding_size=8",
-    "model.hidden_size=16",
-    "data.bptt=20",
-    "data.batch_size=4",
-    "data.eval_batch_size=4",
+# A few batches, no progress bar: seconds, not minutes.
+TINY_TRAINER: List[str] = [
     "trainer.max_epochs=1",
     "trainer.log_every_n_steps=1",
     "trainer.limit_train_batches=3",
@@ -30,20 +25,42 @@ TINY: List[str] = [
     "trainer.limit_test_batches=2",
     "+trainer.enable_model_summary=false",
     "callbacks.rich_progress_bar=null",
+]
+
+# A tiny language model on the embedded corpus.
+TINY: List[str] = [
+    "model.embedding_size=8",
+    "model.hidden_size=16",
+    "data.bptt=20",
+    "data.batch_size=4",
+    "data.eval_batch_size=4",
     "callbacks.ngram_baseline.order=2",
     "task.sample_length=20",
+    *TINY_TRAINER,
+]
+
+# The tagger at the same scale, on the embedded name-tagging sentences.
+TINY_NER: List[str] = [
+    "task=ner",
+    "model.embedding_size=8",
+    "model.hidden_size=8",
+    "task.features.char_embedding_size=4",
+    "task.features.char_hidden_size=4",
+    "data.batch_size=8",
+    "data.eval_batch_size=16",
+    *TINY_TRAINER,
 ]
 
 
-def compose_train(tmp_path: Path, overrides: Sequence[str] = ()) -> DictConfig:
-    """configs/train.yaml with ``overrides``, writing its run folder under ``tmp_path``."""
+def compose_train(tmp_path: Path, overrides: Sequence[str] = (), tiny: Sequence[str] = TINY) -> DictConfig:
+    """configs/train.yaml with ``tiny`` settings and ``overrides``, writing its run folder under ``tmp_path``."""
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        cfg = compose("train", overrides=[*TINY, f"paths.output_dir={tmp_path}", *overrides], return_hydra_config=True)
+        cfg = compose("train", overrides=[*tiny, f"paths.output_dir={tmp_path}", *overrides], return_hydra_config=True)
     HydraConfig.instance().set_config(cfg)
     with open_dict(cfg):
         del cfg["hydra"]  # as in a real run, where the job's config has no hydra node
     return cfg
 
 
-def train(tmp_path: Path, overrides: Sequence[str] = ()) -> Dict[str, float]:
-    return run(compose_train(tmp_path, overrides))
+def train(tmp_path: Path, overrides: Sequence[str] = (), tiny: Sequence[str] = TINY) -> Dict[str, float]:
+    return run(compose_train(tmp_path, overrides, tiny))

@@ -1,0 +1,119 @@
+"""BiLSTM-CRF on CoNLL-2003 English (``experiment=ner_conll2003``) for a fixed CPU time budget:
+dev (eng.testa) entity F1, training tokens/s, and tagging tokens/s at prediction time.
+
+    python benchmarks/ner_conll2003.py                      # 15 minutes of training
+    python benchmarks/ner_conll2003.py --minutes 2 -- task.output=softmax model.hidden_size=100
+
+Training runs through ``seqmodels.train.run`` on the real configs (Hydra's compose API), stopped by
+Lightning's ``max_time``; validation runs after every epoch (its time counts in the budget, as a user's
+run would spend it). Training tokens/s counts the real tokens of the training batches over the time spent
+in training steps. Prediction tokens/s is ``TaggingTask.tag`` on every eng.testa sentence with the best
+checkpoint, batch 64, no gradient.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, List, Sequence
+
+import pytorch_lightning as pl
+import torch
+from omegaconf import DictConfig, open_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
+
+
+class TrainingSpeed(pl.Callback):
+    """Real tokens and wall time of the training steps (forward, backward, update)."""
+
+    instances: List["TrainingSpeed"] = []  # the one Hydra builds, for main() to read
+
+    def __init__(self) -> None:
+        self.tokens, self.seconds, self.epochs, self._start = 0, 0.0, 0, 0.0
+        TrainingSpeed.instances.append(self)
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                             batch_idx: int) -> None:
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        self.seconds += time.perf_counter() - self._start
+        self.tokens += int(batch.lengths.sum())
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.epochs += 1
+
+
+def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:
+    from hydra import compose, initialize_config_dir
+    from hydra.core.hydra_config import HydraConfig
+
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(output_dir)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="the folder holding conll2003/")
+    parser.add_argument("--minutes", type=float, default=15.0, help="the training budget (wall clock)")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("overrides", nargs="*", help="more Hydra overrides, after --")
+    args = parser.parse_args()
+    folder = Path(args.data_dir) / "conll2003"
+    if not (folder / "eng.train").is_file() or not (folder / "eng.testa").is_file():
+        raise SystemExit(f"error: CoNLL-2003 is not in {folder} (eng.train, eng.testa); pass --data-dir or set "
+                         "SEQMODELS_DATA_DIR")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from seqmodels.data.conll import read_conll
+    from seqmodels.tasks.tagging import TaggingTask
+    from seqmodels.train import run
+
+    seconds = int(args.minutes * 60)
+    budget = f"00:{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    print(f"budget: {args.minutes:g} min of training (trainer.max_time={budget}), "
+          f"{torch.get_num_threads()} threads, torch {torch.__version__}")
+    speed_callback = f"+callbacks.training_speed._target_={__name__}.TrainingSpeed"
+    with tempfile.TemporaryDirectory() as run_folder:
+        overrides = ["experiment=ner_conll2003", f"paths.data_dir={args.data_dir}", "trainer.max_epochs=1000",
+                     f"+trainer.max_time={budget}", "callbacks.rich_progress_bar=null",
+                     "++trainer.enable_progress_bar=false", "test=false", speed_callback, *args.overrides]
+        cfg = compose_config(overrides.copy(), Path(run_folder))
+        print("overrides:", " ".join(overrides[:-len(args.overrides) or None]), *args.overrides)
+        started = time.perf_counter()
+        metrics = run(cfg)
+        wall = time.perf_counter() - started
+        best = sorted((Path(run_folder) / "checkpoints").glob("best-*.ckpt"))[-1]
+        tagger = TaggingTask.load(best)
+        speed = TrainingSpeed.instances[-1]
+        sentences = [s.tokens for s in read_conll(folder / "eng.testa")]
+        tokens = sum(len(s) for s in sentences)
+        timings: List[float] = []
+        for _ in range(3):
+            start = time.perf_counter()
+            tagger.tag(sentences)
+            timings.append(time.perf_counter() - start)
+    print(f"\ntrained {speed.epochs} epochs (the last one cut by the budget) in {wall / 60:.1f} min wall "
+          f"({speed.seconds / 60:.1f} min in training steps)")
+    print(f"dev (eng.testa) entity F1, best epoch: {100 * float(tagger.best_score or metrics['val/f1']):.2f}")
+    print(f"training: {speed.tokens / speed.seconds:,.0f} tokens/s (real tokens of the training steps)")
+    print(f"tagging:  {tokens / statistics.median(timings):,.0f} tokens/s ({tokens:,} eng.testa tokens, median of 3)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""LightningDataModule for sequence tagging: tagged sentences -> vocabularies -> padded batches.
+
+Corpora:
+- ``names``: the embedded generator of name-tagging sentences (:mod:`seqmodels.data.name_tagging`);
+- ``conll2003``: ``<data_dir>/conll2003/eng.train``, ``eng.testa`` (valid) and, when present, ``eng.testb``;
+  its tags are IOB1;
+- ``files``: your own CoNLL-column or two-column ``token tag`` files (``files.train`` / ``valid`` / ``test``).
+
+Tags are converted from ``source_scheme`` (the files') to ``scheme`` (the model's). The tag set is every
+tag of ``scheme`` for the entity types of the training data, "O" first; a validation or test tag of
+another type is an error naming the file. Batches hold sentences of similar length (fewer padded steps).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+
+import torch
+from torch.utils.data import DataLoader, Sampler
+
+from seqmodels.data import name_tagging
+from seqmodels.data.conll import TaggedSentence, read_conll
+from seqmodels.data.split_data import SplitData
+from seqmodels.data.tag_schemes import SCHEMES, convert, entity_type, from_spans, spans
+from seqmodels.data.tagging_batches import TaggingBatch, TaggingEncoder
+from seqmodels.errors import ConfigError, DataError
+
+CORPORA = ("names", "conll2003", "files")
+CONLL2003 = {"train": "eng.train", "valid": "eng.testa", "test": "eng.testb"}
+SPLITS = ("train", "valid", "test")
+BUCKET_BATCHES = 50  # sentences are sorted by length within groups of this many batches
+
+
+def scheme_tags(types: Sequence[str], scheme: str) -> List[str]:
+    """Every tag of ``scheme`` for these entity types, "O" first."""
+    prefixes = {"iob1": "BI", "iob2": "BI", "bioes": "BIES"}[scheme]
+    return ["O"] + [f"{prefix}-{kind}" for kind in sorted(types) for prefix in prefixes]
+
+
+class LengthBuckets(Sampler[List[int]]):
+    """Batches of sentence indices of similar length, in random order when ``shuffle``."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool) -> None:
+        self.lengths, self.batch_size, self.shuffle = list(lengths), batch_size, shuffle
+
+    def __iter__(self) -> Iterator[List[int]]:
+        order = torch.randperm(len(self.lengths)).tolist() if self.shuffle else list(range(len(self.lengths)))
+        group = self.batch_size * BUCKET_BATCHES
+        batches = []
+        for start in range(0, len(order), group):
+            chunk = sorted(order[start:start + group], key=self.lengths.__getitem__)
+            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        if self.shuffle:
+            batches = [batches[i] for i in torch.randperm(len(batches)).tolist()]
+        return iter(batches)
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+
+class TaggingData(SplitData):
+    """Batches (:class:`~seqmodels.data.tagging_batches.TaggingBatch`) of tagged sentences.
+
+    Args:
+        corpus: "names", "conll2003" or "files" (above); data_dir: ``paths.data_dir``.
+        files: for corpus="files": {"train": path, "valid": path, "test": path or null}.
+        tag_column: the column holding the tags (CoNLL-2003: -1, the NER column; 1 for ``token tag`` files).
+        source_scheme: the files' tag scheme; scheme: the model's ("iob1", "iob2", "bioes").
+        lowercase: look words up lowercased (the capitalisation then goes in as a feature).
+        characters: build a character vocabulary (for the character-level word encoder).
+        min_freq, max_size: word-vocabulary cut-offs (rarer words become ``<unk>``).
+        num_sentences, seed: how many sentences the ``names`` generator writes per split, and its seed.
+        entity_types: keep only these entity types (the others become "O"); None keeps all.
+        batch_size, eval_batch_size: sentences per training / evaluation batch.
+    """
+
+    def __init__(
+        self,
+        corpus: str = "names",
+        data_dir: Optional[str] = None,
+        files: Optional[Mapping[str, Optional[str]]] = None,
+        tag_column: int = -1,
+        source_scheme: str = "iob2",
+        scheme: str = "iob2",
+        lowercase: bool = False,
+        characters: bool = True,
+        min_freq: int = 1,
+        max_size: Optional[int] = None,
+        num_sentences: Optional[Mapping[str, int]] = None,
+        seed: int = 0,
+        entity_types: Optional[Sequence[str]] = None,
+        batch_size: int = 32,
+        eval_batch_size: int = 64,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        if corpus not in CORPORA:
+            raise ConfigError(f"data.corpus={corpus!r}: choose one of {list(CORPORA)}")
+        for option, value in (("source_scheme", source_scheme), ("scheme", scheme)):
+            if value not in SCHEMES:
+                raise ConfigError(f"data.{option}={value!r}: choose one of {list(SCHEMES)}")
+        for option, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size),
+                              ("min_freq", min_freq)):
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"data.{option}={value!r}: must be an integer >= 1")
+        self.corpus, self.data_dir, self.files, self.tag_column = corpus, data_dir, files, tag_column
+        self.source_scheme = "iob1" if corpus == "conll2003" else source_scheme
+        self.scheme, self.lowercase, self.characters = scheme, lowercase, characters
+        self.min_freq, self.max_size, self.seed = min_freq, max_size, seed
+        self.entity_types = set(entity_types) if entity_types else None
+        self.num_sentences = dict(num_sentences or {"train": 2000, "valid": 300, "test": 300})
+        self.batch_size, self.eval_batch_size, self.num_workers = batch_size, eval_batch_size, num_workers
+        self.encoder: Optional[TaggingEncoder] = None
+        self.sentences: Dict[str, List[TaggedSentence]] = {}
+        self.tag_ids: Dict[str, List[List[int]]] = {}
+
+    vocabulary_hparam = "encoder"  # the task hyperparameter that holds the vocabularies in a checkpoint
+
+    def use_vocabulary(self, vocabulary: Mapping[str, Any]) -> None:
+        """Encode with a trained model's vocabularies (``TaggingEncoder.to_dict()``) instead of building them."""
+        self.encoder = TaggingEncoder.from_dict(vocabulary)
+
+    def setup(self, stage: Optional[str] = None) -> None:
+        if self.sentences:
+            return
+        raw = self._read()
+        self.sentences = {split: [TaggedSentence(s.tokens, tuple(self._convert(s.tags))) for s in sentences]
+                          for split, sentences in raw.items()}
+        if self.encoder is None:
+            types = sorted({entity_type(tag) for s in self.sentences["train"] for tag in s.tags} - {None})
+            self.encoder = TaggingEncoder.build([s.tokens for s in self.sentences["train"]],
+                                                scheme_tags(types, self.scheme), self.lowercase, self.characters,
+                                                self.min_freq, self.max_size)
+        self.tag_ids = {split: [self.encoder.tag_ids_of(s.tags, self._where(split)) for s in sentences]
+                        for split, sentences in self.sentences.items()}
+
+    def _convert(self, tags: Sequence[str]) -> List[str]:
+        """Tags in the model's scheme, the entity types left out turned into "O"."""
+        if self.entity_types is not None:
+            kept = [span for span in spans(tags) if span[0] in self.entity_types]
+            return from_spans(kept, len(tags), self.scheme)
+        return convert(tags, self.source_scheme, self.scheme)
+
+    def _read(self) -> Dict[str, List[TaggedSentence]]:
+        if self.corpus == "names":
+            return {split: name_tagging.generate(self.num_sentences[split], self.seed + index)
+                    for index, split in enumerate(SPLITS) if self.num_sentences.get(split)}
+        read = {split: read_conll(path, tag_column=self.tag_column) for split, path in self._paths().items()}
+        return {split: [s for s in sentences if s.tokens] for split, sentences in read.items()}
+
+    def _paths(self) -> Dict[str, Path]:
+        if self.corpus == "conll2003":
+            folder = Path(self.data_dir or ".") / "conll2003"
+            paths = {split: folder / name for split, name in CONLL2003.items()}
+            for split in ("train", "valid"):
+                if not paths[split].is_file():
+                    raise DataError(f"{paths[split]}: no such file. CoNLL-2003 cannot be downloaded for you (its "
+                                    f"licence); put eng.train, eng.testa (and eng.testb) in {folder}, or point "
+                                    f"paths.data_dir (SEQMODELS_DATA_DIR) at the folder holding conll2003/")
+            return {split: path for split, path in paths.items() if path.is_file()}
+        files = dict(self.files or {})
+        for split in ("train", "valid"):
+            if not files.get(split) or files[split] == "???":
+                raise ConfigError(f"data.files.{split} is not set: give the path of the {split} file")
+        return {split: Path(path) for split, path in files.items() if path}
+
+    def _where(self, split: str) -> str:
+        if self.corpus == "names":
+            return f"the generated {split} sentences"
+        return str(self._paths()[split])
+
+    @property
+    def has_test(self) -> bool:
+        return "test" in self.sentences
+
+    def vocabularies(self) -> Dict[str, Any]:
+        """What is written as JSON next to the checkpoints: words, characters, the tag set."""
+        vocabularies: Dict[str, Any] = {"vocab": self.encoder.words, "tags": list(self.encoder.tags)}
+        if self.encoder.chars is not None:
+            vocabularies["chars"] = self.encoder.chars
+        return vocabularies
+
+    def task_arguments(self) -> Dict[str, Any]:
+        """What the task needs from the data, as plain values (they go into the checkpoint)."""
+        return {"encoder": self.encoder.to_dict(), "scheme": self.scheme}
+
+    def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
+        shard, num_shards = self.shard()
+        indices = list(range(len(self.sentences[split])))[shard::num_shards]
+        sentences = [self.sentences[split][i].tokens for i in indices]
+        tag_ids = [self.tag_ids[split][i] for i in indices]
+        encoder = self.encoder
+
+        def collate(batch: List[int]) -> TaggingBatch:
+            return encoder.collate([sentences[i] for i in batch], [tag_ids[i] for i in batch])
+
+        sampler = LengthBuckets([len(s) for s in sentences], batch_size, shuffle)
+        return DataLoader(list(range(len(sentences))), batch_sampler=sampler, collate_fn=collate,
+                          num_workers=self.num_workers)

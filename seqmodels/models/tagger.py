@@ -1,0 +1,93 @@
+"""The sequence tagger (many-to-many, Tx = Ty): one output per input token.
+
+    x<t> = [E w<t> ; C case<t> ; v(chars of w<t>)]     (word embedding, capitalisation, character encoder)
+    a<t> = [→a<t>, ←a<t>] = BiRNN(x<1..T>)             (any cell, any backend, num_layers deep)
+    e<t> = W_y dropout(a<t>) + b_y                      (a score per tag: the emissions)
+
+and then one of three outputs:
+
+- ``crf``:     P(y<1..T> | x) ∝ exp(Σ_t e<t>[y<t>] + Σ_t A[y<t-1>, y<t>]), decoded by Viterbi (Lample et al. 2016);
+- ``softmax``: ŷ<t> = softmax(e<t>), each token on its own;
+- ``sigmoid``: ŷ<t> = σ(e<t>), one score: "is this token part of a name" (the course's y<t> ∈ {0, 1}).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+from seqmodels.nn.char_encoder import CharacterWordEncoder
+from seqmodels.nn.crf import CRF
+from seqmodels.nn.recurrent import Recurrent
+
+OUTPUTS = ("crf", "softmax", "sigmoid")
+NUM_CASES = 6  # seqmodels.data.tagging_batches.CASES
+
+
+class Tagger(nn.Module):
+    """Scores of every tag at every token.
+
+    Args:
+        vocab_size: words in the vocabulary; num_tags: K, the tags (1 for ``sigmoid``).
+        output: "crf", "softmax" or "sigmoid".
+        cell, embedding_size, hidden_size, num_layers, bidirectional, backend, **cell_options: the Recurrent.
+        dropout: on the token features and before the output layer (and between layers).
+        case_embedding_size: size of the capitalisation feature; 0 for none.
+        num_chars: the character vocabulary (0: no character encoder); char_embedding_size, char_hidden_size: its sizes.
+        pad_id: the padding word id.
+        allowed_start, allowed_transitions, allowed_end: the CRF's permitted moves (the tag scheme's rules).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_tags: int,
+        output: str = "crf",
+        cell: str = "lstm",
+        embedding_size: int = 100,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.5,
+        backend: str = "auto",
+        case_embedding_size: int = 0,
+        num_chars: int = 0,
+        char_embedding_size: int = 25,
+        char_hidden_size: int = 25,
+        pad_id: int = 0,
+        allowed_start: Optional[Tensor] = None,
+        allowed_transitions: Optional[Tensor] = None,
+        allowed_end: Optional[Tensor] = None,
+        **cell_options: object,
+    ) -> None:
+        super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f"output={output!r}: choose one of {list(OUTPUTS)}")
+        self.output_kind = output
+        self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
+        features = embedding_size
+        self.case_embedding = (nn.Embedding(NUM_CASES, case_embedding_size, padding_idx=0)
+                               if case_embedding_size else None)
+        features += case_embedding_size
+        self.char_encoder = (CharacterWordEncoder(num_chars, char_embedding_size, char_hidden_size, cell=cell,
+                                                  backend=backend, **cell_options) if num_chars else None)
+        features += self.char_encoder.output_size if self.char_encoder else 0
+        self.dropout = nn.Dropout(dropout)
+        self.recurrent = Recurrent(cell, features, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+                                   dropout=dropout, backend=backend, **cell_options)
+        self.output = nn.Linear(hidden_size * self.recurrent.num_directions, num_tags)
+        self.crf = CRF(num_tags, allowed_start, allowed_transitions, allowed_end) if output == "crf" else None
+
+    def forward(self, words: Tensor, lengths: Tensor, cases: Optional[Tensor] = None,
+                chars: Optional[Tensor] = None) -> Tensor:
+        """Emissions e<t>, (B, T, K)."""
+        parts = [self.embedding(words)]
+        if self.case_embedding is not None:
+            parts.append(self.case_embedding(cases))
+        if self.char_encoder is not None:
+            parts.append(self.char_encoder(chars))
+        features = self.dropout(torch.cat(parts, dim=-1))
+        hidden, _ = self.recurrent(features, lengths=lengths)
+        return self.output(self.dropout(hidden))

@@ -1,0 +1,57 @@
+"""Tag text with a trained tagger (NER): tokens with their tags, and the entities found.
+
+    python -m seqmodels.tag --ckpt logs/ner/runs/<date>/checkpoints/last.ckpt "Harry Potter met Hermione Granger."
+    python -m seqmodels.tag --ckpt ... --conll eng.testa --output tagged.conll   # a CoNLL file's tokens, tagged
+    echo "Some text." | python -m seqmodels.tag --ckpt ...                       # one sentence a line from stdin
+
+Raw text is tokenised by ``seqmodels.data.conll.tokenize`` (whitespace, then punctuation split off
+the ends of words). With ``--conll`` the file's tokens are used as they are; ``--output`` writes
+``token gold predicted`` lines (conlleval's input) when the file has tags, else ``token predicted``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from seqmodels.cli import add_checkpoint_argument, run_command
+from seqmodels.data.conll import read_conll, write_conll
+from seqmodels.tasks.tagging import TaggingTask
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m seqmodels.tag", description=__doc__.split("\n")[0])
+    add_checkpoint_argument(parser)
+    parser.add_argument("sentences", nargs="*", help="sentences to tag (default: one per line from stdin)")
+    parser.add_argument("--conll", metavar="FILE", help="tag the sentences of a CoNLL-column file instead")
+    parser.add_argument("--tag-column", type=int, default=-1, help="the gold tag column of --conll (default: last)")
+    parser.add_argument("--output", metavar="FILE", help="write the tagged --conll sentences to FILE (CoNLL format)")
+    return parser
+
+
+def tag_command(arguments: argparse.Namespace) -> None:
+    task = TaggingTask.load(arguments.ckpt, map_location=arguments.device)
+    if arguments.conll:
+        gold = read_conll(arguments.conll, tag_column=arguments.tag_column)
+        tagged = task.tag([sentence.tokens for sentence in gold])
+        predictions = [(list(s.tokens), [tag for _, tag in pairs]) for s, pairs in zip(gold, tagged)]
+        if arguments.output:
+            write_conll(arguments.output, predictions, gold=[s.tags for s in gold])
+            print(f"{len(predictions)} sentences tagged -> {arguments.output}")
+            return
+    else:
+        texts = arguments.sentences or [line for line in sys.stdin.read().splitlines() if line.strip()]
+        tagged = task.tag(texts)
+    for pairs in tagged:
+        print(" ".join(f"{token}/{tag}" for token, tag in pairs))
+        for kind, start, end, words in task.entities(pairs):
+            print(f"  {kind:<6} {start:>3}-{end:<3} {words}")
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    run_command(tag_command, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    main()
