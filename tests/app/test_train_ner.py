@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from seqmodels.data.name_tagging import COURSE_EXAMPLE
 from seqmodels.data.tagging_datamodule import TaggingData
@@ -42,6 +43,12 @@ def test_each_family_trains_checkpoints_resumes_and_tags(tmp_path: Path, family:
     assert 0.0 <= metrics["val/f1"] <= 1.0 and 0.0 < metrics["val/accuracy"] <= 1.0
     assert {"test/f1", "test/precision", "test/recall", "val/f1_PER", "val/f1_LOC", "val/f1_ORG"} <= set(metrics)
     assert json.loads((first / "tags.json").read_text())[0] == "O"
+    events = EventAccumulator(str(first / "tensorboard"), size_guidance={"tensors": 0})
+    events.Reload()
+    assert {"val/f1", "val/f1_PER", "val/accuracy", "train/loss_step", "hp/best"} <= set(events.Tags()["scalars"])
+    table = events.Tensors("entity_scores/text_summary")[-1].tensor_proto.string_val[0].decode()
+    assert "PER" in table and "LOC" in table and "ORG" in table  # the per-type table, after each validation
+    assert events.Tensors("samples/text_summary")  # tagged validation sentences
     assert (first / "vocab.json").is_file() and (first / "chars.json").is_file()
 
     tagger = TaggingTask.load(checkpoint(first))
@@ -94,9 +101,10 @@ def test_lowercased_words_with_a_case_feature_and_no_characters(tmp_path: Path) 
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "conll2003" / "eng.testa").is_file(), reason="needs ../shared/data/conll2003")
-def test_conll2003_slice_trains_and_tags(tmp_path: Path) -> None:
-    metrics = train(tmp_path, ["experiment=ner_conll2003", f"paths.data_dir={SHARED_DATA}", "model.embedding_size=8",
-                               "model.hidden_size=8", "trainer.max_epochs=1"], tiny=TINY_NER)
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_conll2003_slice_trains_and_tags(tmp_path: Path, cell: str) -> None:
+    metrics = train(tmp_path, ["experiment=ner_conll2003", f"paths.data_dir={SHARED_DATA}", f"model={cell}",
+                               "model.embedding_size=8", "model.hidden_size=8", "trainer.max_epochs=1"], tiny=TINY_NER)
     tags = json.loads((tmp_path / "tags.json").read_text())
     assert {"O", "B-PER", "E-PER", "S-LOC", "I-ORG", "S-MISC"} <= set(tags)  # IOB1 files -> BIOES model
     assert 0.0 <= metrics["val/f1"] <= 1.0
