@@ -40,9 +40,11 @@ class CharacterWordEncoder(nn.Module):
         flat = chars.reshape(batch * steps, width)
         lengths = (flat != self.pad_id).sum(dim=1)
         words = lengths > 0                                   # padded token positions have no character
-        vectors = flat.new_zeros(batch * steps, self.output_size, dtype=self.embedding.weight.dtype)
-        if bool(words.any()):
-            _, final = self.recurrent(self.embedding(flat[words]), lengths=lengths[words])
-            h_n = final[0] if isinstance(final, tuple) else final   # (2, N, H): →a<L>, ←a<1>
-            vectors[words] = h_n.transpose(0, 1).reshape(-1, self.output_size)
+        if not bool(words.any()):
+            return flat.new_zeros(batch, steps, self.output_size, dtype=self.embedding.weight.dtype)
+        _, final = self.recurrent(self.embedding(flat[words]), lengths=lengths[words])
+        h_n = final[0] if isinstance(final, tuple) else final      # (2, N, H): →a<L>, ←a<1>
+        found = h_n.transpose(0, 1).reshape(-1, self.output_size)
+        vectors = found.new_zeros(batch * steps, self.output_size)  # in the RNN's dtype (bf16 under autocast)
+        vectors[words] = found
         return vectors.reshape(batch, steps, self.output_size)

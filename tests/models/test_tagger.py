@@ -44,3 +44,18 @@ def test_the_character_encoder_joins_the_forward_end_and_the_backward_start() ->
 def test_an_unknown_output_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="output='hmm'"):
         Tagger(10, 3, output="hmm")
+
+
+def test_the_tagger_and_its_crf_run_under_autocast() -> None:
+    """bf16-mixed (trainer=gpu) runs the RNNs in low precision: the pieces must still fit together."""
+    tagger = Tagger(30, 5, embedding_size=6, hidden_size=4, num_chars=12, char_embedding_size=3, char_hidden_size=2)
+    words, lengths = torch.randint(1, 30, (2, 5)), torch.tensor([5, 3])
+    chars = torch.randint(1, 12, (2, 5, 4))
+    chars[1, 3:] = 0
+    mask = torch.arange(5) < lengths.unsqueeze(1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        emissions = tagger(words, lengths, None, chars)
+        log_likelihood = tagger.crf(emissions, torch.randint(0, 5, (2, 5)), mask)
+        tags, _ = tagger.crf.decode(emissions, mask)
+    log_likelihood.sum().backward()
+    assert torch.isfinite(log_likelihood).all() and tags.shape == (2, 5)
