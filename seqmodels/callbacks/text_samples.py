@@ -16,7 +16,8 @@ class TextSamples(pl.Callback):
         self.every_n_epochs = every_n_epochs
 
     @rank_zero_only
-    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # not on_validation_epoch_end: Lightning runs the callbacks' hook before the task's, which computes scores
         if trainer.sanity_checking or (trainer.current_epoch % self.every_n_epochs):
             return
         loggers = [logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)]

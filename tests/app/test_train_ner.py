@@ -48,6 +48,8 @@ def test_each_family_trains_checkpoints_resumes_and_tags(tmp_path: Path, family:
     assert {"val/f1", "val/f1_PER", "val/accuracy", "train/loss_step", "hp/best"} <= set(events.Tags()["scalars"])
     table = events.Tensors("entity_scores/text_summary")[-1].tensor_proto.string_val[0].decode()
     assert "PER" in table and "LOC" in table and "ORG" in table  # the per-type table, after each validation
+    micro_f1 = float(table.split("**micro**")[1].split("|")[3])
+    assert micro_f1 == pytest.approx(events.Scalars("val/f1")[-1].value, abs=1e-4)  # this epoch's, not the last's
     assert events.Tensors("samples/text_summary")  # tagged validation sentences
     assert (first / "vocab.json").is_file() and (first / "chars.json").is_file()
 
