@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from seqmodels.data.corpora import corpus_lines
 from seqmodels.data.lm_batching import ContiguousBatches, Sentences, collate_sentences, stream_ids
-from seqmodels.data.split_data import SplitData
+from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
 from seqmodels.data.tokenizers import tokenizer
 from seqmodels.data.vocabulary import Vocabulary
 from seqmodels.errors import ConfigError
@@ -56,12 +56,8 @@ class LanguageModelData(SplitData):
         num_workers: int = 0,
     ) -> None:
         super().__init__()
-        if batching not in BATCHING:
-            raise ConfigError(f"data.batching={batching!r}: choose one of {list(BATCHING)}")
-        for name, value in (("bptt", bptt), ("batch_size", batch_size), ("eval_batch_size", eval_batch_size),
-                            ("min_freq", min_freq)):
-            if not isinstance(value, int) or value < 1:
-                raise ConfigError(f"data.{name}={value!r}: must be an integer >= 1")
+        check_choice("batching", batching, BATCHING)
+        check_positive_ints(bptt=bptt, batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
         self.tokenize = tokenizer(level)  # checks the level
         self.corpus, self.data_dir, self.files, self.download = corpus, data_dir, files, download
         self.level, self.lowercase, self.min_freq, self.max_size = level, lowercase, min_freq, max_size

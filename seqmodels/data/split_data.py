@@ -3,10 +3,25 @@ DDP, each process's share of a split."""
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Any, Sequence, Tuple
 
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader
+
+from seqmodels.errors import ConfigError
+
+
+def check_choice(option: str, value: Any, choices: Sequence[str]) -> None:
+    """A ConfigError naming ``data.<option>`` when ``value`` is not one of ``choices``."""
+    if value not in choices:
+        raise ConfigError(f"data.{option}={value!r}: choose one of {list(choices)}")
+
+
+def check_positive_ints(**options: Any) -> None:
+    """A ConfigError naming the first ``data.<option>`` that is not an integer >= 1."""
+    for option, value in options.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"data.{option}={value!r}: must be an integer >= 1")
 
 
 class SplitData(pl.LightningDataModule):

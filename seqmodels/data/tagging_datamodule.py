@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, Sampler
 
 from seqmodels.data import name_tagging
 from seqmodels.data.conll import TaggedSentence, read_conll
-from seqmodels.data.split_data import SplitData
+from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
 from seqmodels.data.tag_schemes import SCHEMES, convert, entity_type, from_spans, spans
 from seqmodels.data.tagging_batches import TaggingBatch, TaggingEncoder
 from seqmodels.errors import ConfigError, DataError
@@ -95,15 +95,10 @@ class TaggingData(SplitData):
         num_workers: int = 0,
     ) -> None:
         super().__init__()
-        if corpus not in CORPORA:
-            raise ConfigError(f"data.corpus={corpus!r}: choose one of {list(CORPORA)}")
-        for option, value in (("source_scheme", source_scheme), ("scheme", scheme)):
-            if value not in SCHEMES:
-                raise ConfigError(f"data.{option}={value!r}: choose one of {list(SCHEMES)}")
-        for option, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size),
-                              ("min_freq", min_freq)):
-            if not isinstance(value, int) or value < 1:
-                raise ConfigError(f"data.{option}={value!r}: must be an integer >= 1")
+        check_choice("corpus", corpus, CORPORA)
+        check_choice("source_scheme", source_scheme, SCHEMES)
+        check_choice("scheme", scheme, SCHEMES)
+        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
         self.corpus, self.data_dir, self.files, self.tag_column = corpus, data_dir, files, tag_column
         self.source_scheme = "iob1" if corpus == "conll2003" else source_scheme
         self.scheme, self.lowercase, self.characters = scheme, lowercase, characters

@@ -216,3 +216,12 @@ def test_pretrained_vectors_of_another_size_are_a_clear_error(tmp_path: Path) ->
     write_vectors(vectors_file, ["Harry"], torch.zeros(1, 5))
     with pytest.raises(ConfigError, match="model.embedding_size is 8"):
         train(tmp_path / "run", [f"task.pretrained_vectors={vectors_file}"], tiny=TINY_NER)
+
+
+@pytest.mark.parametrize("override, message", [("data.scheme=bio3", "data.scheme='bio3': choose one of"),
+                                               ("data.batch_size=0", "data.batch_size=0: must be an integer >= 1"),
+                                               ("task.output=maxent", "output='maxent'")])
+def test_bad_options_are_clear_errors_naming_them(tmp_path: Path, override: str, message: str) -> None:
+    from seqmodels.errors import ConfigError
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        train(tmp_path, [override], tiny=TINY_NER)
