@@ -1,0 +1,122 @@
+"""Print the nearest neighbours of words (by cosine similarity), or answer analogies, in a space of word vectors.
+
+    python -m seqmodels.neighbours --vectors glove.6B.100d.txt frog king -k 5
+    python -m seqmodels.neighbours --vectors glove.6B.100d.txt --analogy man woman king
+    python -m seqmodels.neighbours --ckpt logs/lm/runs/<date>/checkpoints/last.ckpt paris
+
+``--vectors`` reads a word2vec (text or binary) or GloVe file. ``--ckpt`` reads the word embedding of a
+checkpoint written by train.py: the first ``state_dict`` entry whose key ends with ``embedding.weight``
+(the word embedding of the language model and of the tagger, ``network.embedding.weight``, which comes
+before the tagger's case and character embeddings), with the tokens of the vocabulary the checkpoint
+holds (see ``checkpoint_tokens``). The special tokens (<pad>, <unk>, <bos>, <eos>) are never answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+from pathlib import Path
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+
+from seqmodels.cli import run_command
+from seqmodels.errors import ConfigError, DataError
+from seqmodels.similarity import WordVectors
+
+EMBEDDING_SUFFIX = "embedding.weight"
+# where train.py's tasks keep their word vocabulary in hyper_parameters: the language model, the tagger
+TOKEN_PLACES: Tuple[Tuple[str, ...], ...] = (("vocabulary", "tokens"), ("encoder", "words", "tokens"))
+
+
+def checkpoint_tokens(hyper_parameters: Mapping[str, Any], source: str = "the checkpoint") -> List[str]:
+    """The word tokens of a train.py checkpoint's ``hyper_parameters``: ``["vocabulary"]["tokens"]`` (language
+    model) or ``["encoder"]["words"]["tokens"]`` (tagger), the first place that holds a list.
+
+    Raises:
+        DataError: neither place holds a list of tokens (``source`` names the file in the message).
+    """
+    for place in TOKEN_PLACES:
+        node: Any = hyper_parameters
+        for key in place:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if isinstance(node, (list, tuple)):
+            return [str(token) for token in node]
+    places = " or ".join("hyper_parameters" + "".join(f"[{key!r}]" for key in place) for place in TOKEN_PLACES)
+    raise DataError(f"{source}: no word vocabulary found (looked in {places}); was it written by train.py?")
+
+
+def checkpoint_vectors(path: str | Path) -> WordVectors:
+    """The word embedding of a train.py checkpoint with its vocabulary: the first ``state_dict`` entry whose
+    key ends with ``embedding.weight``, its rows named by ``checkpoint_tokens``.
+
+    Raises:
+        DataError: the file is missing or not a seqmodels checkpoint, it has no embedding, or the
+            embedding and the vocabulary differ in size.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such checkpoint file")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError, OSError) as error:
+        raise DataError(f"{path}: not a checkpoint written by seqmodels ({str(error).splitlines()[0]})") from None
+    if not isinstance(checkpoint, Mapping) or not isinstance(checkpoint.get("state_dict"), Mapping):
+        raise DataError(f"{path}: not a checkpoint written by train.py (no state_dict)")
+    tokens = checkpoint_tokens(checkpoint.get("hyper_parameters") or {}, str(path))
+    key = next((key for key in checkpoint["state_dict"] if key.endswith(EMBEDDING_SUFFIX)), None)
+    if key is None:
+        raise DataError(f"{path}: the checkpoint has no weight whose name ends with {EMBEDDING_SUFFIX!r}")
+    weight = checkpoint["state_dict"][key]
+    if weight.dim() != 2 or weight.size(0) != len(tokens):
+        raise DataError(f"{path}: {key} has shape {tuple(weight.shape)} but the vocabulary has {len(tokens)} tokens")
+    return WordVectors(tokens, weight)
+
+
+class _IntermixedParser(argparse.ArgumentParser):
+    """Lets WORDs come after options too (``king -k 5 queen``), which ``nargs="*"`` alone refuses."""
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        return self.parse_intermixed_args(args, namespace)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _IntermixedParser(prog="python -m seqmodels.neighbours", description=__doc__.split("\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--vectors", metavar="FILE", help="a word2vec (text or binary) or GloVe file (.gz read too)")
+    source.add_argument("--ckpt", metavar="PATH", help="a checkpoint written by train.py (its word embedding)")
+    parser.add_argument("words", nargs="*", metavar="WORD", help="words whose nearest neighbours to print")
+    parser.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"),
+                        help="print the answers of A is to B as C is to ? (e.g. man woman king)")
+    parser.add_argument("-k", type=int, default=10, help="answers per query (default: 10)")
+    return parser
+
+
+def neighbours_command(arguments: argparse.Namespace) -> None:
+    if not arguments.words and not arguments.analogy:
+        raise ConfigError("give at least one WORD or --analogy A B C")
+    if arguments.k < 1:
+        raise ConfigError(f"-k must be at least 1, got {arguments.k}")
+    vectors = WordVectors.load(arguments.vectors) if arguments.vectors else checkpoint_vectors(arguments.ckpt)
+    for word in arguments.words:
+        print(word)
+        print_answers(vectors.neighbours(word, arguments.k))
+    if arguments.analogy:
+        a, b, c = arguments.analogy
+        print(f"{a} : {b} :: {c} : ?")
+        print_answers(vectors.analogy(a, b, c, arguments.k))
+
+
+def print_answers(answers: Sequence[Tuple[str, float]]) -> None:
+    """One ``  word  cosine`` line an answer, the words padded to a column."""
+    width = max((len(word) for word, _ in answers), default=0)
+    for word, score in answers:
+        print(f"  {word:<{width}}  {score:.4f}")
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    run_command(neighbours_command, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    main()
