@@ -14,13 +14,13 @@ another type is an error naming the file. Batches hold sentences of similar leng
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-import torch
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader
 
 from seqmodels.data import name_tagging
 from seqmodels.data.conll import TaggedSentence, read_conll
+from seqmodels.data.length_buckets import LengthBuckets
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
 from seqmodels.data.tag_schemes import SCHEMES, convert, entity_type, from_spans, spans
 from seqmodels.data.tagging_batches import TaggingBatch, TaggingEncoder
@@ -29,34 +29,12 @@ from seqmodels.errors import ConfigError, DataError
 CORPORA = ("names", "conll2003", "files")
 CONLL2003 = {"train": "eng.train", "valid": "eng.testa", "test": "eng.testb"}
 SPLITS = ("train", "valid", "test")
-BUCKET_BATCHES = 50  # sentences are sorted by length within groups of this many batches
 
 
 def scheme_tags(types: Sequence[str], scheme: str) -> List[str]:
     """Every tag of ``scheme`` for these entity types, "O" first."""
     prefixes = {"iob1": "BI", "iob2": "BI", "bioes": "BIES"}[scheme]
     return ["O"] + [f"{prefix}-{kind}" for kind in sorted(types) for prefix in prefixes]
-
-
-class LengthBuckets(Sampler[List[int]]):
-    """Batches of sentence indices of similar length, in random order when ``shuffle``."""
-
-    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool) -> None:
-        self.lengths, self.batch_size, self.shuffle = list(lengths), batch_size, shuffle
-
-    def __iter__(self) -> Iterator[List[int]]:
-        order = torch.randperm(len(self.lengths)).tolist() if self.shuffle else list(range(len(self.lengths)))
-        group = self.batch_size * BUCKET_BATCHES
-        batches = []
-        for start in range(0, len(order), group):
-            chunk = sorted(order[start:start + group], key=self.lengths.__getitem__)
-            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        if self.shuffle:
-            batches = [batches[i] for i in torch.randperm(len(batches)).tolist()]
-        return iter(batches)
-
-    def __len__(self) -> int:
-        return -(-len(self.lengths) // self.batch_size)
 
 
 class TaggingData(SplitData):
