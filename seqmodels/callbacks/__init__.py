@@ -1,6 +1,7 @@
 """Lightning callbacks shared by the tasks."""
 
+from seqmodels.callbacks.embedding_projector import EmbeddingProjector
 from seqmodels.callbacks.ngram_baseline import NGramBaseline
 from seqmodels.callbacks.text_samples import TextSamples
 
-__all__ = ["NGramBaseline", "TextSamples"]
+__all__ = ["EmbeddingProjector", "NGramBaseline", "TextSamples"]

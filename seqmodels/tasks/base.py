@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 
 import pytorch_lightning as pl
+from pytorch_lightning.utilities import rank_zero_info
 import torch
 from torch import nn
 
+from seqmodels.data.vocabulary import SPECIALS, Vocabulary
 from seqmodels.errors import ConfigError, DataError
+from seqmodels.nn.embedding import pretrained_embedding
 from seqmodels.tasks.optimization import build_lr_decay, build_optimizer
 
 HP_METRIC = "hp/best"
@@ -49,6 +52,23 @@ class SequenceTask(pl.LightningModule):
         except (TypeError, ValueError) as error:
             raise ConfigError(f"model: {error}") from error
 
+    @staticmethod
+    def load_word_vectors(network: nn.Module, words: Vocabulary, path: Optional[str], freeze: bool) -> None:
+        """``network.embedding`` from a word2vec / GloVe file when ``path`` is given (coverage reported),
+        and frozen when ``freeze``; shared by the tasks that read words."""
+        if path:
+            embedding, coverage = pretrained_embedding(words.tokens, path, padding_idx=words.pad_id,
+                                                       specials=words.tokens[:len(SPECIALS)])
+            if embedding.embedding_dim != network.embedding.embedding_dim:
+                raise ConfigError(f"task.pretrained_vectors={path}: its vectors have {embedding.embedding_dim} values, "
+                                  f"model.embedding_size is {network.embedding.embedding_dim}; make them equal")
+            if coverage.found == 0:
+                raise DataError(f"{path}: its vectors cover none of the {coverage.total} vocabulary words (e.g. "
+                                f"{list(coverage.missing_examples[:5])}); is it the right file, and the right case?")
+            network.embedding = embedding
+            rank_zero_info(f"{path}: {coverage}")
+        network.embedding.weight.requires_grad_(not freeze)
+
     def configure_optimizers(self) -> Dict[str, Any]:
         optimizer = build_optimizer(self.parameters(), self.optimizer_config)
         decay = build_lr_decay(optimizer, self.lr_decay_config, self.main_metric, self.main_metric_mode)
@@ -75,6 +95,10 @@ class SequenceTask(pl.LightningModule):
 
     def example_texts(self) -> List[str]:
         """A few model outputs worth reading (samples, translations, ...) for TensorBoard."""
+        return []
+
+    def embedding_words(self) -> List[str]:
+        """The words of ``network.embedding``'s rows, for TensorBoard's projector; [] when there is none."""
         return []
 
     def text_reports(self) -> Dict[str, str]:

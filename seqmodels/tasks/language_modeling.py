@@ -151,6 +151,9 @@ class LanguageModelTask(SequenceTask):
 
     # -- using the trained model -------------------------------------------------------------
 
+    def embedding_words(self) -> List[str]:
+        return list(self.vocabulary.tokens)
+
     def encode(self, text: str) -> List[int]:
         return self.vocabulary.encode(tokenizer(self.vocabulary.level)(text))
 

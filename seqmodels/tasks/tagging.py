@@ -10,7 +10,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor
 from torchmetrics import MeanMetric
 
@@ -20,7 +19,6 @@ from seqmodels.data.tagging_batches import IGNORE, TaggingBatch, TaggingEncoder
 from seqmodels.errors import ConfigError
 from seqmodels.metrics.span_f1 import SpanF1, format_table
 from seqmodels.models.tagger import Tagger
-from seqmodels.nn.embedding import pretrained_embedding
 from seqmodels.tasks.base import SequenceTask
 
 EVALUATED = ("val", "test")  # training batches are not decoded
@@ -77,22 +75,10 @@ class TaggingTask(SequenceTask):
             output=output, pad_id=self.encoder.words.pad_id, num_chars=len(chars) if chars else 0,
             allowed_start=start, allowed_transitions=moves, allowed_end=end, **features, **dict(model),
         )
-        if pretrained_vectors:
-            self._load_vectors(pretrained_vectors)
-        self.network.embedding.weight.requires_grad_(not freeze_embeddings)
+        self.load_word_vectors(self.network, self.encoder.words, pretrained_vectors, freeze_embeddings)
         self.accuracy = torch.nn.ModuleDict({stage: MeanMetric() for stage in EVALUATED})  # token accuracy
         self.span_f1 = torch.nn.ModuleDict({stage: SpanF1(self.entity_types) for stage in EVALUATED})
         self._examples: List[Tuple[List[str], List[str]]] = []
-
-    def _load_vectors(self, path: str) -> None:
-        words = self.encoder.words
-        embedding, coverage = pretrained_embedding(words.tokens, path, padding_idx=words.pad_id,
-                                                   specials=words.tokens[:4])
-        if embedding.embedding_dim != self.network.embedding.embedding_dim:
-            raise ConfigError(f"task.pretrained_vectors={path}: its vectors have {embedding.embedding_dim} values, "
-                              f"model.embedding_size is {self.network.embedding.embedding_dim}; make them equal")
-        self.network.embedding = embedding
-        rank_zero_info(f"{path}: {coverage}")
 
     # -- training and evaluation -------------------------------------------------------------
 
@@ -182,6 +168,9 @@ class TaggingTask(SequenceTask):
 
     def on_test_epoch_end(self) -> None:
         self.log("test/f1", self._log_scores("test")["f1"])
+
+    def embedding_words(self) -> List[str]:
+        return list(self.encoder.words.tokens)
 
     def text_reports(self) -> Dict[str, str]:
         scores = getattr(self, "_last_scores", None)
