@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 
 import pytorch_lightning as pl
-from pytorch_lightning.utilities import rank_zero_info
 import torch
+from pytorch_lightning.utilities import rank_zero_info
 from torch import nn
 
 from seqmodels.data.vocabulary import SPECIALS, Vocabulary

@@ -11,10 +11,9 @@ zero at every epoch. With per-sentence batches every sentence starts from zero.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence
-
-import math
 
 import torch
 from torch import Tensor
