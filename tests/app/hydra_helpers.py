@@ -51,6 +51,16 @@ TINY_NER: List[str] = [
     *TINY_TRAINER,
 ]
 
+# The classifier at the same scale, on the embedded reviews.
+TINY_SENTIMENT: List[str] = [
+    "task=sentiment",
+    "model.embedding_size=8",
+    "model.hidden_size=8",
+    "data.batch_size=8",
+    "data.eval_batch_size=16",
+    *TINY_TRAINER,
+]
+
 
 def compose_train(tmp_path: Path, overrides: Sequence[str] = (), tiny: Sequence[str] = TINY) -> DictConfig:
     """configs/train.yaml with ``tiny`` settings and ``overrides``, writing its run folder under ``tmp_path``."""

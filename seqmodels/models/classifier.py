@@ -1,0 +1,80 @@
+"""The sentence classifier (many-to-one): one label for a whole text.
+
+Two encoders, as the course contrasts them:
+
+- ``mean``: the average of the word embeddings, h = (1/T) Σ_t E x<t>, then ŷ = softmax(W h + b).
+  Order-invariant: "the food was good but the service was bad" and its swap get the same h.
+- ``rnn``: a<1..T> = RNN(E x<1..T>) (any cell, backend, depth, direction), pooled into h by
+  ``last`` (the state at each text's real last token; bidirectional: [→a<T>, ←a<1>]), ``max``
+  (element-wise max over t) or ``mean`` (over the real tokens), then ŷ = softmax(W h + b).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from seqmodels.nn.recurrent import Recurrent
+
+ENCODERS = ("mean", "rnn")
+POOLINGS = ("last", "max", "mean")
+
+
+class Classifier(nn.Module):
+    """Logits (B, C) of ``num_classes`` labels for (B, T) word ids with their lengths.
+
+    Args:
+        vocab_size, num_classes: the sizes of the input vocabulary and of the label set.
+        encoder: "mean" or "rnn"; pooling: "last", "max" or "mean" (for "rnn").
+        cell, embedding_size, hidden_size, num_layers, bidirectional, backend, **cell_options: the Recurrent.
+        dropout: on the embeddings and on h.
+        pad_id: the padding word id.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        encoder: str = "rnn",
+        pooling: str = "last",
+        cell: str = "lstm",
+        embedding_size: int = 100,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.3,
+        backend: str = "auto",
+        pad_id: int = 0,
+        **cell_options: object,
+    ) -> None:
+        super().__init__()
+        if encoder not in ENCODERS:
+            raise ValueError(f"encoder={encoder!r}: choose one of {list(ENCODERS)}")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling={pooling!r}: choose one of {list(POOLINGS)}")
+        self.encoder_kind, self.pooling = encoder, pooling
+        self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
+        self.dropout = nn.Dropout(dropout)
+        self.recurrent = (Recurrent(cell, embedding_size, hidden_size, num_layers=num_layers,
+                                    bidirectional=bidirectional, dropout=dropout, backend=backend, **cell_options)
+                          if encoder == "rnn" else None)
+        features = embedding_size if self.recurrent is None else hidden_size * self.recurrent.num_directions
+        self.output = nn.Linear(features, num_classes)
+
+    def encode(self, words: Tensor, lengths: Tensor) -> Tensor:
+        """h (B, D): the text as one vector."""
+        mask = (torch.arange(words.size(1), device=words.device) < lengths.to(words.device).unsqueeze(1)).unsqueeze(2)
+        embedded = self.dropout(self.embedding(words))
+        if self.recurrent is None:
+            return (embedded * mask).sum(dim=1) / lengths.to(embedded).unsqueeze(1)       # (1/T) Σ_t E x<t>
+        outputs, final = self.recurrent(embedded, lengths=lengths)
+        if self.pooling == "last":
+            h_n = final[0] if isinstance(final, tuple) else final                        # (L·D, B, H)
+            last_layer = h_n[-self.recurrent.num_directions:]                            # →a<T> (and ←a<1>)
+            return last_layer.transpose(0, 1).reshape(words.size(0), -1)
+        if self.pooling == "max":
+            return outputs.masked_fill(~mask, float("-inf")).amax(dim=1)                 # max_t a<t>
+        return (outputs * mask).sum(dim=1) / lengths.to(outputs).unsqueeze(1)            # (1/T) Σ_t a<t>
+
+    def forward(self, words: Tensor, lengths: Tensor) -> Tensor:
+        return self.output(self.dropout(self.encode(words, lengths)))

@@ -1,0 +1,127 @@
+"""End to end through Hydra: the classifier (averaged embeddings or an RNN) trains on the embedded reviews
+and on a slice of SST-2, checkpoints, reloads with the same probabilities, and classifies new texts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from seqmodels.data import reviews
+from seqmodels.errors import ConfigError, DataError
+from seqmodels.nn.embedding import write_vectors
+from seqmodels.tasks.classification import ClassificationTask
+from tests.app.hydra_helpers import ROOT, SHARED_DATA, TINY_SENTIMENT, train
+
+ENCODERS = {"mean": ["task.encoder=mean"], "rnn_last": [], "birnn_max": ["model.bidirectional=true",
+                                                                           "task.pooling=max"]}
+TEXTS = ["the food was not good", "the service was slow but the food was great", "completely lacking in good taste"]
+
+
+def checkpoint(run_folder: Path) -> Path:
+    return run_folder / "checkpoints" / "last.ckpt"
+
+
+@pytest.mark.parametrize("family", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("encoder", sorted(ENCODERS))
+def test_each_encoder_and_family_trains_reloads_and_classifies(tmp_path: Path, encoder: str, family: str) -> None:
+    if encoder == "mean" and family != "lstm":
+        pytest.skip("the averaged-embedding encoder has no recurrent cell")
+    metrics = train(tmp_path, [f"model={family}", *ENCODERS[encoder]], tiny=TINY_SENTIMENT)
+    assert 0.0 <= metrics["val/accuracy"] <= 1.0 and "test/macro_f1" in metrics
+    assert json.loads((tmp_path / "labels.json").read_text()) == ["0", "1"]
+    first = ClassificationTask.load(checkpoint(tmp_path)).classify(TEXTS)
+    again = ClassificationTask.load(checkpoint(tmp_path)).classify(TEXTS)
+    assert [p.probabilities for p in first] == [p.probabilities for p in again]
+    assert all(abs(sum(p.probabilities.values()) - 1) < 1e-5 and p.label in ("0", "1") for p in first)
+
+
+def test_tensorboard_has_the_projector_and_the_examples(tmp_path: Path) -> None:
+    train(tmp_path, [], tiny=TINY_SENTIMENT)
+    board = tmp_path / "tensorboard"
+    assert "word_embeddings" in (board / "projector_config.pbtxt").read_text()
+    metadata = next(board.glob("*/word_embeddings/metadata.tsv")).read_text().split("\n")
+    assert metadata[:4] == ["<pad>", "<unk>", "<bos>", "<eos>"]
+    events = EventAccumulator(str(board), size_guidance={"tensors": 0})
+    events.Reload()
+    assert {"val/accuracy", "val/macro_f1", "hp/best"} <= set(events.Tags()["scalars"])
+    assert events.Tensors("samples/text_summary")
+
+
+def test_the_rnn_beats_the_average_where_word_order_decides(tmp_path: Path) -> None:
+    """Contrast ("X but Y" vs "Y but X") and negation: the average cannot tell them apart, the RNN can."""
+    settings = ["trainer.max_epochs=4", "trainer.limit_train_batches=null", "trainer.limit_val_batches=null",
+                "data.num_examples.train=1600", "model.hidden_size=32", "model.embedding_size=32"]
+    hard = [(example, kind) for example, kind in reviews.generate_with_kinds(400, seed=99)
+            if kind in ("contrast", "negation")]
+    accuracy = {}
+    for encoder in ("mean", "rnn"):
+        train(tmp_path / encoder, [*settings, f"task.encoder={encoder}"], tiny=TINY_SENTIMENT)
+        model = ClassificationTask.load(checkpoint(tmp_path / encoder))
+        predictions = model.classify([example.text for example, _ in hard])
+        accuracy[encoder] = sum(p.label == e.label for p, (e, _) in zip(predictions, hard)) / len(hard)
+    assert accuracy["rnn"] > 0.9 and accuracy["rnn"] > accuracy["mean"] + 0.2, accuracy
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "sst2" / "dev.tsv").is_file(), reason="needs ../shared/data/sst2")
+@pytest.mark.parametrize("experiment", ["sentiment_sst2_bilstm", "sentiment_sst2_mean"])
+def test_sst2_slice_trains(tmp_path: Path, experiment: str) -> None:
+    metrics = train(tmp_path, [f"experiment={experiment}", f"paths.data_dir={SHARED_DATA}",
+                               "model.embedding_size=8", "model.hidden_size=8"], tiny=TINY_SENTIMENT)
+    assert 0.0 <= metrics["val/accuracy"] <= 1.0
+
+
+def test_the_classify_command(tmp_path: Path) -> None:
+    train(tmp_path / "run", [], tiny=TINY_SENTIMENT)
+    shown = subprocess.run([sys.executable, "-m", "seqmodels.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
+                            "--all", *TEXTS], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.strip().split("\n")
+    assert len(lines) == 3 and lines[0].split("\t")[0] in ("0", "1") and "0=" in lines[0] and "1=" in lines[0]
+    empty = subprocess.run([sys.executable, "-m", "seqmodels.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
+                            "   "], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 2 and "without words" in empty.stderr and "Traceback" not in empty.stderr
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+def labelled_files(tmp_path: Path, train_text: str, valid_text: str) -> list[str]:
+    (tmp_path / "train.tsv").write_text(train_text, encoding="utf-8")
+    (tmp_path / "valid.tsv").write_text(valid_text, encoding="utf-8")
+    return ["data=labelled_files", f"data.files.train={tmp_path / 'train.tsv'}",
+            f"data.files.valid={tmp_path / 'valid.tsv'}"]
+
+
+TRAIN_TSV = "text\tlabel\ngood food\t1\nbad food\t0\ngreat staff\t1\n"
+
+
+def test_an_unknown_label_names_the_file_and_line(tmp_path: Path) -> None:
+    overrides = labelled_files(tmp_path, TRAIN_TSV, "text\tlabel\nfine\t1\nso so\t2\n")
+    with pytest.raises(DataError, match=r"valid\.tsv, line 3: label '2' is not one of the training labels"):
+        train(tmp_path / "run", overrides, tiny=TINY_SENTIMENT)
+
+
+def test_a_row_without_a_label_names_the_file_and_line(tmp_path: Path) -> None:
+    overrides = labelled_files(tmp_path, TRAIN_TSV + "no label here\n", "text\tlabel\nfine\t1\n")
+    with pytest.raises(DataError, match=r"train\.tsv, line 5"):
+        train(tmp_path / "run", overrides, tiny=TINY_SENTIMENT)
+
+
+def test_vectors_covering_none_of_the_vocabulary_are_a_clear_error(tmp_path: Path) -> None:
+    vectors = tmp_path / "vectors.txt"
+    write_vectors(vectors, ["zzz", "qqq"], torch.ones(2, 8))
+    with pytest.raises(DataError, match="cover none of the"):
+        train(tmp_path / "run", [f"task.pretrained_vectors={vectors}"], tiny=TINY_SENTIMENT)
+
+
+def test_bad_encoder_and_pooling_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="encoder='bag'"):
+        train(tmp_path / "a", ["task.encoder=bag"], tiny=TINY_SENTIMENT)
+    with pytest.raises(ConfigError, match="pooling='first'"):
+        train(tmp_path / "b", ["task.pooling=first"], tiny=TINY_SENTIMENT)
