@@ -20,51 +20,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, List, Sequence
+from typing import List
 
-import pytorch_lightning as pl
 import torch
-from omegaconf import DictConfig, open_dict
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time  # noqa: E402
+
 DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
-
-
-class TrainingSpeed(pl.Callback):
-    """Real tokens and wall time of the training steps (forward, backward, update)."""
-
-    instances: List["TrainingSpeed"] = []  # the one Hydra builds, for main() to read
-
-    def __init__(self) -> None:
-        self.tokens, self.seconds, self.epochs, self._start = 0, 0.0, 0, 0.0
-        TrainingSpeed.instances.append(self)
-
-    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
-                             batch_idx: int) -> None:
-        self._start = time.perf_counter()
-
-    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
-                           batch_idx: int) -> None:
-        self.seconds += time.perf_counter() - self._start
-        self.tokens += int(batch.lengths.sum())
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.epochs += 1
-
-
-def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:
-    from hydra import compose, initialize_config_dir
-    from hydra.core.hydra_config import HydraConfig
-
-    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(output_dir)
-    HydraConfig.instance().set_config(cfg)
-    with open_dict(cfg):
-        del cfg["hydra"]
-    return cfg
 
 
 def main() -> None:
@@ -84,11 +47,11 @@ def main() -> None:
     from seqmodels.tasks.tagging import TaggingTask
     from seqmodels.train import run
 
-    seconds = int(args.minutes * 60)
-    budget = f"00:{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    budget = max_time(args.minutes)
     print(f"budget: {args.minutes:g} min of training (trainer.max_time={budget}), "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}")
-    speed_callback = f"+callbacks.training_speed._target_={__name__}.TrainingSpeed"
+    speed_callback = ("+callbacks.training_speed={_target_: benchmarks.harness.TrainingSpeed, "
+                      "count: {_target_: hydra.utils.get_method, path: benchmarks.harness.real_tokens}}")
     with tempfile.TemporaryDirectory() as run_folder:
         overrides = ["experiment=ner_conll2003", f"paths.data_dir={args.data_dir}", "trainer.max_epochs=1000",
                      f"+trainer.max_time={budget}", "callbacks.rich_progress_bar=null",
@@ -111,7 +74,7 @@ def main() -> None:
     print(f"\ntrained {speed.epochs} epochs (the last one cut by the budget) in {wall / 60:.1f} min wall "
           f"({speed.seconds / 60:.1f} min in training steps)")
     print(f"dev (eng.testa) entity F1, best epoch: {100 * float(tagger.best_score or metrics['val/f1']):.2f}")
-    print(f"training: {speed.tokens / speed.seconds:,.0f} tokens/s (real tokens of the training steps)")
+    print(f"training: {speed.units / speed.seconds:,.0f} tokens/s (real tokens of the training steps)")
     print(f"tagging:  {tokens / statistics.median(timings):,.0f} tokens/s ({tokens:,} eng.testa tokens, median of 3)")
 
 

@@ -1,7 +1,8 @@
 """Lightning callbacks shared by the tasks."""
 
 from seqmodels.callbacks.embedding_projector import EmbeddingProjector
+from seqmodels.callbacks.export_vectors import ExportVectors
 from seqmodels.callbacks.ngram_baseline import NGramBaseline
 from seqmodels.callbacks.text_samples import TextSamples
 
-__all__ = ["EmbeddingProjector", "NGramBaseline", "TextSamples"]
+__all__ = ["EmbeddingProjector", "ExportVectors", "NGramBaseline", "TextSamples"]

@@ -9,7 +9,7 @@ from pytorch_lightning.utilities import rank_zero_only
 
 
 class EmbeddingProjector(pl.Callback):
-    """Logs the rows of ``pl_module.network.embedding`` for ``pl_module.embedding_words()`` (most frequent
+    """Logs the rows of ``pl_module.word_embedding()`` for ``pl_module.embedding_words()`` (most frequent
     first), at most ``max_words`` of them, under the tag ``word_embeddings``."""
 
     def __init__(self, max_words: int = 5000) -> None:
@@ -21,7 +21,7 @@ class EmbeddingProjector(pl.Callback):
         words = pl_module.embedding_words()[: self.max_words]
         if not loggers or not words:
             return
-        vectors = pl_module.network.embedding.weight.detach().float().cpu()[: len(words)]
+        vectors = pl_module.word_embedding().weight.detach().float().cpu()[: len(words)]
         labels = [word if word.strip() else repr(word) for word in words]  # " " and "\n" are characters too
         for logger in loggers:
             logger.experiment.add_embedding(vectors, metadata=labels, tag="word_embeddings",

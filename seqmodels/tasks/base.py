@@ -97,6 +97,10 @@ class SequenceTask(pl.LightningModule):
         """A few model outputs worth reading (samples, translations, ...) for TensorBoard."""
         return []
 
+    def word_embedding(self) -> nn.Embedding:
+        """The word embedding matrix E (``network.embedding``)."""
+        return self.network.embedding
+
     def embedding_words(self) -> List[str]:
         """The words of ``network.embedding``'s rows, for TensorBoard's projector; [] when there is none."""
         return []

@@ -61,6 +61,15 @@ TINY_SENTIMENT: List[str] = [
     *TINY_TRAINER,
 ]
 
+# word2vec at the same scale, on the words of the embedded corpus.
+TINY_WORD2VEC: List[str] = [
+    "task=word2vec",
+    "model.embedding_size=8",
+    "data.batch_size=64",
+    "data.eval_batch_size=256",
+    *TINY_TRAINER,
+]
+
 
 def compose_train(tmp_path: Path, overrides: Sequence[str] = (), tiny: Sequence[str] = TINY) -> DictConfig:
     """configs/train.yaml with ``tiny`` settings and ``overrides``, writing its run folder under ``tmp_path``."""

@@ -1,0 +1,67 @@
+"""What the training benchmarks share: composing configs/ as train.py would, a time budget for
+Lightning's ``max_time``, and a callback that times the training steps."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable, List, Sequence
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig, open_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:
+    """configs/train.yaml with ``overrides``, its run folder ``output_dir`` (as a train.py job sees it)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(output_dir)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
+
+
+def max_time(minutes: float) -> str:
+    """Lightning's ``max_time`` string (DD:HH:MM:SS) for a budget in minutes."""
+    seconds = int(minutes * 60)
+    return f"00:{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class TrainingSpeed(pl.Callback):
+    """Units (``count(batch)``: tokens, sentences) and wall time of the training steps (forward, backward,
+    update), and the epochs started. The instances Hydra builds are kept in ``instances``."""
+
+    instances: List["TrainingSpeed"] = []
+
+    def __init__(self, count: Callable[[Any], int]) -> None:
+        self.count, self.units, self.seconds, self.epochs, self._start = count, 0, 0.0, 0, 0.0
+        TrainingSpeed.instances.append(self)
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.epochs += 1
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                             batch_idx: int) -> None:
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        self.seconds += time.perf_counter() - self._start
+        self.units += self.count(batch)
+
+
+def real_tokens(batch: Any) -> int:
+    return int(batch.lengths.sum())
+
+
+def texts(batch: Any) -> int:
+    return int(batch.lengths.numel())

@@ -1,0 +1,94 @@
+"""Learning word embeddings (word2vec: skip-gram or CBOW, negative sampling or the full softmax) as a
+LightningModule. The main metric is the validation loss; after training, the embedding matrix E is what
+users keep: written as ``vectors.txt`` (word2vec text format, see ``callbacks.ExportVectors``), shown in
+TensorBoard's projector, and queried with ``python -m seqmodels.neighbours``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional
+
+from torch import Tensor, nn
+from torchmetrics import MeanMetric
+
+from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.word2vec_datamodule import Word2VecBatch
+from seqmodels.errors import ConfigError
+from seqmodels.models.word2vec import Word2Vec
+from seqmodels.similarity import WordVectors
+from seqmodels.tasks.base import SequenceTask
+
+
+class Word2VecTask(SequenceTask):
+    """Trains E so that words that share contexts get close vectors.
+
+    Args:
+        vocabulary: ``Vocabulary.to_dict()``; architecture: "skipgram" or "cbow"; negatives: K (0: softmax).
+        model: the ``model`` config; only ``embedding_size`` (the size of each word vector) applies here.
+        optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
+        probe_words: words whose nearest neighbours are shown in TensorBoard after each validation
+            (default: a few frequent words).
+    """
+
+    main_metric = "val/loss"
+    main_metric_mode = "min"
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, Any],
+        model: Mapping[str, Any],
+        optimizer: Mapping[str, Any],
+        lr_decay: Optional[Mapping[str, Any]] = None,
+        architecture: str = "skipgram",
+        negatives: int = 5,
+        probe_words: Optional[List[str]] = None,
+    ) -> None:
+        super().__init__(optimizer, lr_decay)
+        self.save_hyperparameters(logger=False)
+        self.vocabulary = Vocabulary.from_dict(vocabulary)
+        if model.get("embedding_size") is None:
+            raise ConfigError("model.embedding_size is not set: it is the size of the word vectors")
+        self.network: Word2Vec = self.build_network(  # type: ignore[assignment]
+            Word2Vec, vocab_size=len(self.vocabulary), embedding_size=model["embedding_size"],
+            architecture=architecture, loss="negative_sampling" if negatives > 0 else "softmax",
+            pad_id=self.vocabulary.pad_id,
+        )
+        self.probe_words = probe_words or self.vocabulary.tokens[4:9]
+        self.val_loss = MeanMetric()  # val/loss, weighted by examples
+
+    def word_embedding(self) -> nn.Embedding:
+        return self.network.input_embedding
+
+    def _step(self, batch: Word2VecBatch, stage: str) -> Tensor:
+        loss = self.network.loss(batch.inputs, batch.targets, batch.negatives)
+        if stage == "val":  # logged once per epoch, with hp/best, by on_validation_epoch_end
+            self.val_loss.update(loss, weight=batch.targets.numel())
+        else:
+            self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=stage == "train",
+                     batch_size=batch.targets.numel())
+        return loss
+
+    def training_step(self, batch: Word2VecBatch, batch_index: int) -> Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: Word2VecBatch, batch_index: int) -> None:
+        self._step(batch, "val")
+
+    def test_step(self, batch: Word2VecBatch, batch_index: int) -> None:
+        self._step(batch, "test")
+
+    def on_validation_epoch_end(self) -> None:
+        self.log_main_metric(self.val_loss.compute())
+        self.val_loss.reset()
+
+    def word_vectors(self) -> WordVectors:
+        """E with its words, for neighbours and analogies."""
+        return WordVectors(self.vocabulary.tokens, self.network.vectors().cpu())
+
+    def embedding_words(self) -> List[str]:
+        return list(self.vocabulary.tokens)
+
+    def example_texts(self) -> List[str]:
+        vectors = self.word_vectors()
+        return [f"{word}: " + ", ".join(f"{near} ({score:.2f})" for near, score in vectors.neighbours(word, k=8))
+                for word in self.probe_words if word in vectors]

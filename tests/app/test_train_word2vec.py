@@ -1,0 +1,45 @@
+"""End to end through Hydra: word2vec (skip-gram / CBOW, negative sampling / softmax) trains a few steps on
+the embedded corpus, writes vectors.txt that the vectors reader and the neighbours command read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqmodels.neighbours import main as neighbours_main
+from seqmodels.nn.embedding import read_vectors
+from seqmodels.tasks.word2vec import Word2VecTask
+from tests.app.hydra_helpers import SHARED_DATA, TINY_WORD2VEC, train
+
+VARIANTS = {"skipgram_negative_sampling": [], "cbow_negative_sampling": ["data.architecture=cbow"],
+            "skipgram_softmax": ["data.negatives=0"]}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_word2vec_trains_and_exports_vectors_that_read_back(tmp_path: Path, variant: str) -> None:
+    metrics = train(tmp_path, VARIANTS[variant], tiny=TINY_WORD2VEC)
+    assert metrics["val/loss"] > 0 and "test/loss" in metrics
+    words, vectors = read_vectors(tmp_path / "vectors.txt")
+    task = Word2VecTask.load(tmp_path / "checkpoints" / "last.ckpt")
+    assert words == task.vocabulary.tokens[4:] and vectors.shape == (len(words), 8)
+    torch.testing.assert_close(vectors, task.network.vectors()[4:])  # exactly the trained E, special rows left out
+    assert (task.network.loss_name == "softmax") == (variant == "skipgram_softmax")
+    assert task.network.architecture == variant.split("_")[0]
+
+
+def test_neighbours_of_a_trained_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    train(tmp_path, [], tiny=TINY_WORD2VEC)
+    word = Word2VecTask.load(tmp_path / "checkpoints" / "last.ckpt").vocabulary.tokens[4]
+    capsys.readouterr()  # the training's own output
+    neighbours_main(["--ckpt", str(tmp_path / "checkpoints" / "last.ckpt"), word, "-k", "3"])
+    lines = capsys.readouterr().out.strip().split("\n")
+    assert lines[0] == word and len(lines) == 4
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "wikitext-2").is_dir(), reason="needs ../shared/data/wikitext-2")
+def test_the_wikitext2_experiment_composes_and_trains_a_few_steps(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["experiment=word2vec_wikitext2", f"paths.data_dir={SHARED_DATA}",
+                               "model.embedding_size=8", "trainer.limit_train_batches=2"], tiny=TINY_WORD2VEC)
+    assert metrics["val/loss"] > 0
