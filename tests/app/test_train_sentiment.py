@@ -125,3 +125,13 @@ def test_bad_encoder_and_pooling_are_clear_errors(tmp_path: Path) -> None:
         train(tmp_path / "a", ["task.encoder=bag"], tiny=TINY_SENTIMENT)
     with pytest.raises(ConfigError, match="pooling='first'"):
         train(tmp_path / "b", ["task.pooling=first"], tiny=TINY_SENTIMENT)
+
+
+def test_more_than_two_labels(tmp_path: Path) -> None:
+    rows = "".join(f"{text}\t{stars}\n" for text, stars in [("awful", 1), ("fine", 3), ("superb", 5), ("bad", 1),
+                                                            ("okay", 3), ("great", 5)])
+    overrides = labelled_files(tmp_path, "review\tstars\n" + rows, "review\tstars\n" + rows)
+    train(tmp_path / "run", overrides, tiny=TINY_SENTIMENT)
+    assert json.loads((tmp_path / "run" / "labels.json").read_text()) == ["1", "3", "5"]
+    prediction = ClassificationTask.load(checkpoint(tmp_path / "run")).classify(["superb"])[0]
+    assert set(prediction.probabilities) == {"1", "3", "5"}
