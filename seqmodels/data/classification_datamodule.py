@@ -24,9 +24,9 @@ from torch.utils.data import DataLoader
 from seqmodels.data import reviews
 from seqmodels.data.labelled_text import LabelledText, check_labels, label_set, read_labelled, tokenize_text
 from seqmodels.data.length_buckets import LengthBuckets
-from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
+from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
 from seqmodels.data.vocabulary import Vocabulary
-from seqmodels.errors import ConfigError, DataError
+from seqmodels.errors import DataError
 
 CORPORA = ("reviews", "sst2", "files")
 SST2 = {"train": "train.tsv", "valid": "dev.tsv", "test": "test.tsv"}
@@ -124,19 +124,9 @@ class ClassificationData(SplitData):
 
     def _paths(self) -> Dict[str, Path]:
         if self.corpus == "sst2":
-            folder = Path(self.data_dir or ".") / "sst2"
-            paths = {split: folder / name for split, name in SST2.items()}
-            for split in ("train", "valid"):
-                if not paths[split].is_file():
-                    raise DataError(f"{paths[split]}: no such file; put SST-2's train.tsv and dev.tsv (GLUE format: "
-                                    f"sentence<TAB>label, with a header) in {folder}, or point paths.data_dir "
-                                    f"(SEQMODELS_DATA_DIR) at the folder holding sst2/")
-            return {split: path for split, path in paths.items() if path.is_file()}
-        files = dict(self.files or {})
-        for split in ("train", "valid"):
-            if not files.get(split) or files[split] == "???":
-                raise ConfigError(f"data.files.{split} is not set: give the path of the {split} file")
-        return {split: Path(path) for split, path in files.items() if path}
+            return corpus_files(self.data_dir, "sst2", SST2, "SST-2's train.tsv and dev.tsv (GLUE format: "
+                                "sentence<TAB>label, with a header)")
+        return user_files(self.files)
 
     def _where(self, split: str) -> str:
         return f"the generated {split} reviews" if self.corpus == "reviews" else str(self._paths()[split])

@@ -3,12 +3,37 @@ DDP, each process's share of a split."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
-from seqmodels.errors import ConfigError
+from seqmodels.errors import ConfigError, DataError
+
+REQUIRED = ("train", "valid")  # test is optional everywhere (some test splits are kept back)
+
+
+def corpus_files(data_dir: Optional[str], folder_name: str, file_names: Mapping[str, str],
+                 what: str) -> Dict[str, Path]:
+    """{split: path} of a published corpus in ``<data_dir>/<folder_name>``; a missing train or valid file is
+    a DataError that says where to put ``what`` (the files, and how to get them)."""
+    folder = Path(data_dir or ".") / folder_name
+    paths = {split: folder / name for split, name in file_names.items()}
+    for split in REQUIRED:
+        if not paths[split].is_file():
+            raise DataError(f"{paths[split]}: no such file; put {what} in {folder}, or point paths.data_dir "
+                            f"(SEQMODELS_DATA_DIR) at the folder holding {folder_name}/")
+    return {split: path for split, path in paths.items() if path.is_file()}
+
+
+def user_files(files: Optional[Mapping[str, Optional[str]]]) -> Dict[str, Path]:
+    """{split: path} of ``data.files``; train and valid must be set."""
+    files = dict(files or {})
+    for split in REQUIRED:
+        if not files.get(split) or files[split] == "???":
+            raise ConfigError(f"data.files.{split} is not set: give the path of the {split} file")
+    return {split: Path(path) for split, path in files.items() if path}
 
 
 def check_choice(option: str, value: Any, choices: Sequence[str]) -> None:

@@ -21,10 +21,9 @@ from torch.utils.data import DataLoader
 from seqmodels.data import name_tagging
 from seqmodels.data.conll import TaggedSentence, read_conll
 from seqmodels.data.length_buckets import LengthBuckets
-from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
+from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
 from seqmodels.data.tag_schemes import SCHEMES, convert, entity_type, from_spans, spans
 from seqmodels.data.tagging_batches import TaggingBatch, TaggingEncoder
-from seqmodels.errors import ConfigError, DataError
 
 CORPORA = ("names", "conll2003", "files")
 CONLL2003 = {"train": "eng.train", "valid": "eng.testa", "test": "eng.testb"}
@@ -124,19 +123,9 @@ class TaggingData(SplitData):
 
     def _paths(self) -> Dict[str, Path]:
         if self.corpus == "conll2003":
-            folder = Path(self.data_dir or ".") / "conll2003"
-            paths = {split: folder / name for split, name in CONLL2003.items()}
-            for split in ("train", "valid"):
-                if not paths[split].is_file():
-                    raise DataError(f"{paths[split]}: no such file. CoNLL-2003 cannot be downloaded for you (its "
-                                    f"licence); put eng.train, eng.testa (and eng.testb) in {folder}, or point "
-                                    f"paths.data_dir (SEQMODELS_DATA_DIR) at the folder holding conll2003/")
-            return {split: path for split, path in paths.items() if path.is_file()}
-        files = dict(self.files or {})
-        for split in ("train", "valid"):
-            if not files.get(split) or files[split] == "???":
-                raise ConfigError(f"data.files.{split} is not set: give the path of the {split} file")
-        return {split: Path(path) for split, path in files.items() if path}
+            return corpus_files(self.data_dir, "conll2003", CONLL2003, "eng.train, eng.testa (and eng.testb; "
+                                "CoNLL-2003 cannot be downloaded for you, its licence forbids it)")
+        return user_files(self.files)
 
     def _where(self, split: str) -> str:
         if self.corpus == "names":

@@ -1,11 +1,12 @@
 """LightningDataModule for word2vec: any corpus the language model reads -> words -> (input, target) examples.
 
-Words are split as :func:`seqmodels.data.labelled_text.tokenize_text` does (whitespace, punctuation off the
-ends of words, lowercased when ``lowercase``). Every epoch draws its examples anew (subsampling of frequent words and the dynamic window are random, as
-in word2vec; the training config sets ``trainer.reload_dataloaders_every_n_epochs: 1``): skip-gram pairs
-(centre word -> one context word) or CBOW examples (the context words -> the centre word). With negative
-sampling each batch also holds K noise words per example, drawn from P(w) ∝ f(w)^0.75. Validation uses
-every pair of the valid split within the full window, without subsampling.
+Words are split as :func:`seqmodels.data.labelled_text.tokenize_text` does (whitespace, punctuation off
+the ends of words, lowercased when ``lowercase``). Every epoch draws its examples anew (subsampling of
+frequent words and the dynamic window are random, as in word2vec; the training config sets
+``trainer.reload_dataloaders_every_n_epochs: 1``): skip-gram pairs (centre word -> one context word) or
+CBOW examples (the context words -> the centre word). With negative sampling each batch also holds K noise
+words per example, drawn from P(w) ∝ f(w)^0.75. Validation uses every pair of the valid split within the
+full window, without subsampling.
 """
 
 from __future__ import annotations

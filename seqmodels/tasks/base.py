@@ -69,6 +69,19 @@ class SequenceTask(pl.LightningModule):
             rank_zero_info(f"{path}: {coverage}")
         network.embedding.weight.requires_grad_(not freeze)
 
+    def _step(self, batch: Any, stage: str) -> torch.Tensor:
+        """The loss of ``batch``, with the metrics of ``stage`` ("train", "val" or "test") updated and logged."""
+        raise NotImplementedError
+
+    def training_step(self, batch: Any, batch_index: int) -> torch.Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: Any, batch_index: int) -> None:
+        self._step(batch, "val")
+
+    def test_step(self, batch: Any, batch_index: int) -> None:
+        self._step(batch, "test")
+
     def configure_optimizers(self) -> Dict[str, Any]:
         optimizer = build_optimizer(self.parameters(), self.optimizer_config)
         decay = build_lr_decay(optimizer, self.lr_decay_config, self.main_metric, self.main_metric_mode)

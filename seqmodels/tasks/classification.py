@@ -101,15 +101,6 @@ class ClassificationTask(SequenceTask):
                 verdict = "right" if guess == gold else f"wrong, gold {self.labels[gold]}"
                 self._examples.append(f"{self.labels[guess]} ({verdict}): {text}")
 
-    def training_step(self, batch: TextBatch, batch_index: int) -> Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: TextBatch, batch_index: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: TextBatch, batch_index: int) -> None:
-        self._step(batch, "test")
-
     def on_validation_epoch_start(self) -> None:
         self._examples = []
 

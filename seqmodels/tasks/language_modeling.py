@@ -117,15 +117,6 @@ class LanguageModelTask(SequenceTask):
                  batch_size=tokens)
         return loss
 
-    def training_step(self, batch: LMBatch, batch_index: int) -> Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: LMBatch, batch_index: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: LMBatch, batch_index: int) -> None:
-        self._step(batch, "test")
-
     def _start_epoch(self, stage: str) -> None:
         self._carried[stage] = None
         self._perplexity(stage).reset()

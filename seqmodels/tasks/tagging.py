@@ -138,15 +138,6 @@ class TaggingTask(SequenceTask):
                                                     for p, g in zip(pred, gold_row)]))
         return loss
 
-    def training_step(self, batch: TaggingBatch, batch_index: int) -> Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: TaggingBatch, batch_index: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: TaggingBatch, batch_index: int) -> None:
-        self._step(batch, "test")
-
     def on_validation_epoch_start(self) -> None:
         self._examples = []
 

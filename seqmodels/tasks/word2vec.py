@@ -68,15 +68,6 @@ class Word2VecTask(SequenceTask):
                      batch_size=batch.targets.numel())
         return loss
 
-    def training_step(self, batch: Word2VecBatch, batch_index: int) -> Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: Word2VecBatch, batch_index: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: Word2VecBatch, batch_index: int) -> None:
-        self._step(batch, "test")
-
     def on_validation_epoch_end(self) -> None:
         self.log_main_metric(self.val_loss.compute())
         self.val_loss.reset()
