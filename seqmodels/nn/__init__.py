@@ -3,6 +3,7 @@
     from seqmodels.nn import RNNCell, GRUCell, LSTMCell, Recurrent, linear_cross_entropy
 """
 
+from seqmodels.nn.attention import Attention
 from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
 from seqmodels.nn.char_encoder import CharacterWordEncoder
 from seqmodels.nn.crf import CRF
@@ -10,5 +11,6 @@ from seqmodels.nn.embedding import pretrained_embedding, read_vectors, write_vec
 from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
 from seqmodels.nn.recurrent import BACKENDS, CELLS, Recurrent
 
-__all__ = ["BACKENDS", "CELLS", "CRF", "CharacterWordEncoder", "GRUCell", "LSTMCell", "Recurrent", "RecurrentCell",
-           "RNNCell", "linear_cross_entropy", "pretrained_embedding", "read_vectors", "write_vectors"]
+__all__ = ["Attention", "BACKENDS", "CELLS", "CRF", "CharacterWordEncoder", "GRUCell", "LSTMCell", "Recurrent",
+           "RecurrentCell", "RNNCell", "linear_cross_entropy", "pretrained_embedding", "read_vectors",
+           "write_vectors"]
