@@ -42,6 +42,7 @@ import argparse
 import math
 import os
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -51,10 +52,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.harness import ROOT, compose_config  # noqa: E402
+
 CONFIGS = ROOT / "configs"
 DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 LOSS_WINDOW = 200  # the example's log interval: it prints the mean loss of the last 200 batches
@@ -189,23 +192,6 @@ def check_data(data_dir: Path) -> None:
             "Pass --data-dir DIR holding wikitext-2/{train,valid,test}.txt[.gz], set SEQMODELS_DATA_DIR, "
             "or fetch it with: python train.py experiment=lm_wikitext2 data.download=true"
         )
-
-
-def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:
-    """configs/train.yaml with ``overrides``, as ``train.py`` would get it, its run folder ``output_dir``."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.hydra_config import HydraConfig
-
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(output_dir)
-    HydraConfig.instance().set_config(cfg)  # paths.output_dir = ${hydra:runtime.output_dir}
-    with open_dict(cfg):
-        del cfg["hydra"]  # as in a real run: the job's config has no hydra node
-    return cfg
 
 
 def lightning_overrides(data_dir: Path, batches: int, seed: Optional[int], backend: Optional[str],

@@ -33,10 +33,11 @@ class Word2VecBatch(NamedTuple):
     negatives: Optional[Tensor]  # (B, K) noise words, or None for the full softmax
 
 
-def collate_examples(examples: List[Any], sampler: Optional[NegativeSampler], negatives: int) -> Word2VecBatch:
+def collate_examples(examples: List[Any], sampler: Optional[NegativeSampler], negatives: int,
+                     generator: Optional[torch.Generator] = None) -> Word2VecBatch:
     inputs = torch.stack([example[0] for example in examples])
     targets = torch.stack([example[1] for example in examples])
-    noise = sampler.sample((len(examples), negatives)) if sampler is not None else None
+    noise = sampler.sample((len(examples), negatives), generator) if sampler is not None else None
     return Word2VecBatch(inputs, targets, noise)
 
 
@@ -131,6 +132,8 @@ class Word2VecData(SplitData):
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         sampler = NegativeSampler(self.counts) if self.negatives > 0 else None
-        collate = partial(collate_examples, sampler=sampler, negatives=self.negatives)
+        # validation and test draw the same noise words every epoch, so that their losses compare across epochs
+        generator = None if shuffle else torch.Generator().manual_seed(0)
+        collate = partial(collate_examples, sampler=sampler, negatives=self.negatives, generator=generator)
         return DataLoader(self.examples(split), batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
                           num_workers=self.num_workers)

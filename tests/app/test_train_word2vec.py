@@ -43,3 +43,22 @@ def test_the_wikitext2_experiment_composes_and_trains_a_few_steps(tmp_path: Path
     metrics = train(tmp_path, ["experiment=word2vec_wikitext2", f"paths.data_dir={SHARED_DATA}",
                                "model.embedding_size=8", "trainer.limit_train_batches=2"], tiny=TINY_WORD2VEC)
     assert metrics["val/loss"] > 0
+
+
+def test_the_validation_loss_is_the_same_for_the_same_weights(tmp_path: Path) -> None:
+    """Validation draws fixed noise words, so val/loss changes only when the vectors do."""
+    from seqmodels.data.word2vec_datamodule import Word2VecData
+
+    data = Word2VecData(min_freq=5, batch_size=64, eval_batch_size=256)
+    data.setup()
+    first, second = next(iter(data.val_dataloader())), next(iter(data.val_dataloader()))
+    assert torch.equal(first.negatives, second.negatives) and first.negatives.shape[1] == 5
+
+
+@pytest.mark.parametrize("override, message", [("data.architecture=glove", "data.architecture='glove'"),
+                                               ("data.window=0", "data.window=0: must be an integer >= 1")])
+def test_bad_options_are_clear_errors_naming_them(tmp_path: Path, override: str, message: str) -> None:
+    from seqmodels.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        train(tmp_path, [override], tiny=TINY_WORD2VEC)
