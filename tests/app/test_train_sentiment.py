@@ -137,3 +137,18 @@ def test_more_than_two_labels(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "run" / "labels.json").read_text()) == ["1", "3", "5"]
     prediction = ClassificationTask.load(checkpoint(tmp_path / "run")).classify(["superb"])[0]
     assert set(prediction.probabilities) == {"1", "3", "5"}
+
+
+def test_missing_sst2_says_where_to_put_it(tmp_path: Path) -> None:
+    from seqmodels.data.classification_datamodule import ClassificationData
+
+    with pytest.raises(DataError, match=r"sst2/train\.tsv: no such file.*paths\.data_dir"):
+        ClassificationData(corpus="sst2", data_dir=str(tmp_path)).setup()
+
+
+def test_labelled_files_without_paths_name_the_option() -> None:
+    """Through train.py, Hydra stops first at the ``???``: "Missing mandatory value: data.files.train"."""
+    from seqmodels.data.classification_datamodule import ClassificationData
+
+    with pytest.raises(ConfigError, match=r"data\.files\.valid is not set"):
+        ClassificationData(corpus="files", files={"train": "a.tsv", "valid": None}).setup()
