@@ -70,6 +70,19 @@ TINY_WORD2VEC: List[str] = [
     *TINY_TRAINER,
 ]
 
+# seq2seq at the same scale, on a few generated dates (16 per batch: limit_test_batches=2 tests all 32).
+TINY_SEQ2SEQ: List[str] = [
+    "task=seq2seq",
+    "model.embedding_size=8",
+    "model.hidden_size=8",
+    "++data.num_examples.train=64",
+    "++data.num_examples.valid=32",
+    "++data.num_examples.test=32",
+    "data.batch_size=16",
+    "data.eval_batch_size=16",
+    *TINY_TRAINER,
+]
+
 
 def compose_train(tmp_path: Path, overrides: Sequence[str] = (), tiny: Sequence[str] = TINY) -> DictConfig:
     """configs/train.yaml with ``tiny`` settings and ``overrides``, writing its run folder under ``tmp_path``."""

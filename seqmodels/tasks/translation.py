@@ -1,0 +1,282 @@
+"""Sequence to sequence (Tx ≠ Ty) as a LightningModule: translation, dates to ISO, any text -> text task.
+
+Loss: the mean token negative log-likelihood of the target, -(1/N) Σ_t' log P(y<t'> | y<1..t'-1>, x), with
+teacher forcing (or scheduled sampling: ``teacher_forcing`` < 1, optionally moving to
+``teacher_forcing_final`` over ``teacher_forcing_epochs``). Every validation epoch decodes the validation
+set (greedy, or beam search with ``decoding.beam_size``) and logs:
+
+- ``val/loss``, ``val/ppl`` (teacher-forced perplexity of the target) and ``val/token_accuracy``;
+- ``val/exact_match``: the share of outputs equal to the reference token for token;
+- ``val/bleu``: corpus BLEU by sacrebleu on the detokenised outputs against the raw references, with its
+  signature in TensorBoard's TEXT tab and in the log.
+
+``translate()`` is the Python API; ``seqmodels-translate`` the command line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from pytorch_lightning.utilities import rank_zero_info
+from torch import Tensor
+from torchmetrics import MeanMetric
+
+from seqmodels.data.parallel_text import detokenize_translation, translation_tokens
+from seqmodels.data.translation_datamodule import TranslationBatch, collate_pairs
+from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.errors import ConfigError
+from seqmodels.metrics.bleu import BleuResult, corpus_bleu
+from seqmodels.metrics.perplexity import Perplexity
+from seqmodels.models.seq2seq import Seq2Seq
+from seqmodels.nn.decoding import Hypothesis
+from seqmodels.plots import AttentionExample
+from seqmodels.tasks.base import SequenceTask
+
+EVALUATED = ("val", "test")
+SPLITS = {"val": "valid", "test": "test"}
+MONITORS = {"bleu": "max", "exact_match": "max", "token_accuracy": "max", "ppl": "min", "loss": "min"}
+DECODING = {"beam_size": 1, "length_penalty": 0.0, "max_length": None, "max_length_ratio": 1.5, "max_length_offset": 10}
+
+
+@dataclass
+class Translation:
+    source: str
+    source_tokens: List[str]
+    tokens: List[str]                 # the output tokens (no <bos>/<eos>)
+    text: str                         # detokenised
+    log_prob: float                   # log P(output | source), <eos> included when finished
+    finished: bool                    # ended with <eos> (False: cut at the maximum length)
+    attention: Optional[Tensor]       # α (output steps incl. <eos>, source tokens), without attention None
+
+
+class TranslationTask(SequenceTask):
+    """Translates source token sequences into target token sequences.
+
+    Args:
+        vocabularies: {"source": Vocabulary.to_dict(), "target": ...} from the data.
+        source_level, target_level, lowercase: how the data was tokenised (prediction does the same).
+        model: the ``model`` config (cell, sizes, backend, attention, attention_style, input_feeding, ...).
+        teacher_forcing: the probability of reading the true y<t-1> (1.0: teacher forcing);
+            teacher_forcing_final, teacher_forcing_epochs: move it linearly to this value over these epochs.
+        decoding: beam_size (1 = greedy), length_penalty (GNMT α), max_length (null: each sentence's
+            ceil(max_length_ratio · Tx) + max_length_offset, so a sentence decodes the same in any batch).
+        monitor: the main validation metric: bleu, exact_match, token_accuracy, ppl or loss.
+        optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
+        num_examples: validation sentences shown translated (and their attention maps) in TensorBoard.
+    """
+
+    def __init__(
+        self,
+        vocabularies: Mapping[str, Any],
+        model: Mapping[str, Any],
+        optimizer: Mapping[str, Any],
+        lr_decay: Optional[Mapping[str, Any]] = None,
+        source_level: str = "word",
+        target_level: str = "word",
+        lowercase: bool = True,
+        teacher_forcing: float = 1.0,
+        teacher_forcing_final: Optional[float] = None,
+        teacher_forcing_epochs: int = 10,
+        decoding: Optional[Mapping[str, Any]] = None,
+        monitor: str = "bleu",
+        num_examples: int = 4,
+    ) -> None:
+        super().__init__(optimizer, lr_decay)
+        self.save_hyperparameters(logger=False)
+        if monitor not in MONITORS:
+            raise ConfigError(f"task.monitor={monitor!r}: choose one of {list(MONITORS)}")
+        for option, value in (("teacher_forcing", teacher_forcing), ("teacher_forcing_final", teacher_forcing_final)):
+            if value is not None and not 0.0 <= float(value) <= 1.0:
+                raise ConfigError(f"task.{option}={value!r}: a probability in [0, 1]")
+        unknown = sorted(set(decoding or {}) - set(DECODING))
+        if unknown:
+            raise ConfigError(f"task.decoding has unknown options {unknown}; choose from {sorted(DECODING)}")
+        self.decoding = {**DECODING, **dict(decoding or {})}
+        self.main_metric, self.main_metric_mode = f"val/{monitor}", MONITORS[monitor]
+        self.source_vocabulary = Vocabulary.from_dict(vocabularies["source"])
+        self.target_vocabulary = Vocabulary.from_dict(vocabularies["target"])
+        self.source_level, self.target_level, self.lowercase = source_level, target_level, lowercase
+        self.num_examples = num_examples
+        self.network: Seq2Seq = self.build_network(  # type: ignore[assignment]
+            Seq2Seq, source_vocab_size=len(self.source_vocabulary), target_vocab_size=len(self.target_vocabulary),
+            source_pad_id=self.source_vocabulary.pad_id, target_pad_id=self.target_vocabulary.pad_id, **dict(model),
+        )
+        self.perplexity = torch.nn.ModuleDict({s: Perplexity() for s in EVALUATED})
+        self.token_accuracy = torch.nn.ModuleDict({s: MeanMetric() for s in EVALUATED})
+        self.exact_match = torch.nn.ModuleDict({s: MeanMetric() for s in EVALUATED})
+        self._outputs: Dict[str, List[Tuple[int, str]]] = {s: [] for s in EVALUATED}  # (index in split, text)
+        self._examples: List[Tuple[int, Translation, bool]] = []                       # (index, output, exact?)
+        self.bleu: Dict[str, BleuResult] = {}
+
+    # -- training ----------------------------------------------------------------------------------------
+
+    def teacher_forcing_ratio(self) -> float:
+        """The scheduled-sampling probability of the current epoch."""
+        start, final = float(self.hparams.teacher_forcing), self.hparams.teacher_forcing_final
+        if final is None:
+            return start
+        progress = min(1.0, self.current_epoch / max(1, int(self.hparams.teacher_forcing_epochs)))
+        return start + (float(final) - start) * progress
+
+    def forward(self, batch: TranslationBatch, teacher_forcing: float = 1.0) -> Tuple[Tensor, Optional[Tensor]]:
+        """(logits (B, Ty+1, V), α or None) of y<1..Ty> <eos> given <bos> y<1..Ty>."""
+        return self.network(batch.source, batch.source_lengths, batch.target[:, :-1], teacher_forcing)
+
+    def _step(self, batch: TranslationBatch, stage: str) -> Tensor:
+        ratio = self.teacher_forcing_ratio() if stage == "train" else 1.0
+        logits, _ = self(batch, ratio)
+        gold = batch.target[:, 1:]
+        pad = self.target_vocabulary.pad_id
+        nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), gold.reshape(-1), ignore_index=pad,
+                              reduction="sum")
+        tokens = int((gold != pad).sum())
+        loss = nll / tokens                                                     # -(1/N) Σ log P(y<t'> | ...)
+        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=stage == "train",
+                 batch_size=tokens)
+        if stage == "train":
+            self.log("train/teacher_forcing", ratio, on_step=False, on_epoch=True)
+            return loss
+        real = gold != pad
+        self.perplexity[stage].update(nll, tokens)
+        self.token_accuracy[stage].update((logits.argmax(-1) == gold)[real].float())
+        self._decode_batch(batch, stage)
+        return loss
+
+    def _decode_batch(self, batch: TranslationBatch, stage: str) -> None:
+        hypotheses = self.decode(batch.source, batch.source_lengths)
+        gold_rows = batch.target[:, 1:].tolist()
+        for row, (hypothesis, index) in enumerate(zip(hypotheses, batch.index.tolist())):
+            gold = gold_rows[row][:int(batch.target_lengths[row]) - 1]           # y<1..Ty> without <eos>
+            exact = hypothesis.finished and hypothesis.tokens == gold
+            self.exact_match[stage].update(float(exact))
+            text = self._detokenize(hypothesis.tokens)
+            self._outputs[stage].append((index, text))
+            if stage == "val" and len(self._examples) < self.num_examples:
+                source = batch.source[row, :int(batch.source_lengths[row])].tolist()
+                self._examples.append((index, self._translation(source, hypothesis), exact))
+
+    # -- epoch ends ------------------------------------------------------------------------------------
+
+    def on_validation_epoch_start(self) -> None:
+        self._outputs["val"], self._examples = [], []
+
+    def on_test_epoch_start(self) -> None:
+        self._outputs["test"] = []
+
+    def on_validation_epoch_end(self) -> None:
+        scores = self._epoch_scores("val")
+        for name, value in scores.items():
+            if f"val/{name}" != self.main_metric:
+                self.log(f"val/{name}", value)
+        self.log_main_metric(scores[self.main_metric.split("/", 1)[1]])
+
+    def on_test_epoch_end(self) -> None:
+        for name, value in self._epoch_scores("test").items():
+            self.log(f"test/{name}", value)
+        if "test" in self.bleu:
+            rank_zero_info(f"test BLEU {self.bleu['test']}")
+
+    def _epoch_scores(self, stage: str) -> Dict[str, Tensor]:
+        scores = {"ppl": self.perplexity[stage].compute(), "token_accuracy": self.token_accuracy[stage].compute(),
+                  "exact_match": self.exact_match[stage].compute()}
+        for metric in (self.perplexity[stage], self.token_accuracy[stage], self.exact_match[stage]):
+            metric.reset()
+        scores["loss"] = torch.log(scores["ppl"])
+        self.bleu[stage] = self._corpus_bleu(stage)
+        scores["bleu"] = torch.tensor(self.bleu[stage].score)
+        return scores
+
+    def _corpus_bleu(self, stage: str) -> BleuResult:
+        """sacrebleu over every process's outputs, in split order, against the raw references."""
+        outputs = self._outputs[stage]
+        if dist.is_available() and dist.is_initialized():
+            gathered: List[Any] = [None] * dist.get_world_size()
+            dist.all_gather_object(gathered, outputs)
+            outputs = [pair for part in gathered for pair in part]
+        outputs = sorted(dict(outputs).items())
+        references = self.trainer.datamodule.references(SPLITS[stage])
+        return corpus_bleu([text for _, text in outputs], [references[index] for index, _ in outputs],
+                           lowercase=self.lowercase)
+
+    # -- TensorBoard -----------------------------------------------------------------------------------
+
+    def example_texts(self) -> List[str]:
+        lines = []
+        references = self.trainer.datamodule.references("valid")
+        for index, translation, exact in self._examples:
+            verdict = "exact" if exact else f"reference: {references[index]}"
+            lines.append(f"{translation.source}\n→ {translation.text}\n({verdict})")
+        return lines
+
+    def attention_examples(self) -> List[AttentionExample]:
+        """The validation examples' attention maps α (output tokens × source tokens)."""
+        return [AttentionExample(t.source_tokens, [*t.tokens, "<eos>"][:t.attention.size(0)], t.attention)
+                for _, t, _ in self._examples if t.attention is not None]
+
+    def text_reports(self) -> Dict[str, str]:
+        if "val" not in self.bleu:
+            return {}
+        return {"bleu": f"validation BLEU {self.bleu['val'].score:.2f}  \nsacrebleu signature: "
+                        f"`{self.bleu['val'].signature}`"}
+
+    def embedding_words(self) -> List[str]:
+        return list(self.source_vocabulary.tokens)
+
+    def word_embedding(self) -> torch.nn.Embedding:
+        return self.network.source_embedding
+
+    # -- decoding -------------------------------------------------------------------------------------------
+
+    def decode(self, source: Tensor, source_lengths: Tensor, beam_size: Optional[int] = None,
+               length_penalty: Optional[float] = None, max_length: Optional[int] = None) -> List[Hypothesis]:
+        """The decoder's output for a batch of source ids, with ``task.decoding``'s settings by default."""
+        options = self.decoding
+        beam_size = int(beam_size or options["beam_size"])
+        length_penalty = float(options["length_penalty"] if length_penalty is None else length_penalty)
+        limits = [int(max_length or options["max_length"] or math.ceil(options["max_length_ratio"] * length)
+                      + int(options["max_length_offset"])) for length in source_lengths.tolist()]
+        vocabulary = self.target_vocabulary
+        return self.network.translate(source, source_lengths, vocabulary.bos_id, vocabulary.eos_id, limits,
+                                      beam_size, length_penalty)
+
+    def _detokenize(self, ids: Sequence[int]) -> str:
+        return detokenize_translation(self.target_vocabulary.decode(ids), self.target_level)
+
+    def _translation(self, source_ids: Sequence[int], hypothesis: Hypothesis, text: Optional[str] = None,
+                     source_tokens: Optional[List[str]] = None) -> Translation:
+        source_tokens = source_tokens or self.source_vocabulary.decode(source_ids)
+        source_text = text if text is not None else detokenize_translation(source_tokens, self.source_level)
+        tokens = self.target_vocabulary.decode(hypothesis.tokens)
+        attention = None
+        if hypothesis.attention is not None:                                         # the batch's padding cut off
+            attention = hypothesis.attention[:, :len(source_tokens)].cpu()
+        return Translation(source_text, source_tokens, tokens, self._detokenize(hypothesis.tokens),
+                           hypothesis.log_prob, hypothesis.finished, attention)
+
+    @torch.no_grad()
+    def translate(self, sentences: Sequence[str], beam_size: Optional[int] = None,
+                  length_penalty: Optional[float] = None, max_length: Optional[int] = None,
+                  batch_size: int = 64) -> List[Translation]:
+        """The translation of each sentence (stripped and tokenised as the training data was), greedy or beam
+        search; an empty sentence is a DataError.
+
+        A source longer than any the model trained on is read whole (the encoder is recurrent, attention
+        covers every position); the output stops at ``max_length`` (default ratio·Tx + offset)."""
+        was_training = self.training
+        self.eval()
+        results: List[Translation] = []
+        for start in range(0, len(sentences), batch_size):
+            chunk = list(sentences[start:start + batch_size])
+            tokens = [translation_tokens(text.strip(), self.source_level, self.lowercase) for text in chunk]
+            batch = collate_pairs(tokens, None, self.source_vocabulary, self.target_vocabulary, range(len(chunk)))
+            hypotheses = self.decode(batch.source.to(self.device), batch.source_lengths, beam_size, length_penalty,
+                                     max_length)
+            results += [self._translation([], hypothesis, text, source)
+                        for text, source, hypothesis in zip(chunk, tokens, hypotheses)]
+        self.train(was_training)
+        return results
