@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import math
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
@@ -196,6 +198,22 @@ def test_batched_beam_search_equals_each_item_alone(alpha: float) -> None:
         assert alone.log_prob == pytest.approx(together.log_prob, abs=1e-5)
         assert alone.score == pytest.approx(together.score, abs=1e-5)
         torch.testing.assert_close(alone.attention, together.attention)
+
+
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_each_item_may_have_its_own_max_length_and_decodes_as_it_would_alone(beam_size: int) -> None:
+    model = ToyModel(seed=3)
+    state = model.initial_state(batch=5, seed=4)
+    limits = [2, 9, 4, 1, 6]
+    search = greedy_search if beam_size == 1 else functools.partial(beam_search, beam_size=beam_size)
+    together = search(model.step, state, 5, BOS, EOS, max_length=limits)
+    for item, limit in enumerate(limits):
+        (alone,) = search(model.step, select_rows(state, torch.tensor([item])), 1, BOS, EOS, max_length=limit)
+        assert len(together[item].tokens) + together[item].finished <= limit
+        assert (alone.tokens, alone.finished) == (together[item].tokens, together[item].finished)
+        assert alone.log_prob == pytest.approx(together[item].log_prob, abs=1e-5)
+    with pytest.raises(ValueError, match="max_length has 2 values for a batch of 5"):
+        search(model.step, state, 5, BOS, EOS, max_length=[3, 4])
 
 
 def test_attention_has_one_row_per_generated_token_and_each_sums_to_one() -> None:
