@@ -148,3 +148,31 @@ def test_bad_options_are_named(options: dict, message: str) -> None:
     arguments = {"cell": "gru", "attention": "additive", "bidirectional": False, **options}
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, embedding_size=4, hidden_size=4, **arguments)
+
+
+@pytest.mark.parametrize("style", ("bahdanau", "luong"))
+def test_under_bf16_autocast_training_and_decoding_run(style: str) -> None:
+    """What trainer=gpu (bf16-mixed) does, on the CPU's autocast: the same code paths, in bfloat16."""
+    model = make("gru", "additive", style, reset_after=True).train()
+    source, lengths, target = batch()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits, _ = model(source, lengths, target)
+        logits.float().sum().backward()
+        hypotheses = model.eval().translate(source, lengths, BOS, EOS, max_length=5, beam_size=2)
+    assert logits.shape == (3, 5, TARGET_VOCAB) and len(hypotheses) == 3
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("style", ("bahdanau", "luong"))
+def test_on_a_gpu_the_model_runs_fused_and_decodes_as_on_the_cpu(style: str) -> None:
+    model = make("gru", "additive", style, reset_after=True)
+    source, lengths, target = batch()
+    expected, _ = model(source, lengths, target)
+    on_cpu = model.translate(source, lengths, BOS, EOS, max_length=6, beam_size=3)
+    model = model.cuda()
+    assert model.encoder.resolved_backend() == "fused"
+    got, _ = model(source.cuda(), lengths, target.cuda())
+    torch.testing.assert_close(got.cpu(), expected, atol=1e-4, rtol=1e-3)
+    on_gpu = model.translate(source.cuda(), lengths, BOS, EOS, max_length=6, beam_size=3)
+    assert [h.tokens for h in on_gpu] == [h.tokens for h in on_cpu]
