@@ -65,3 +65,14 @@ def real_tokens(batch: Any) -> int:
 
 def texts(batch: Any) -> int:
     return int(batch.lengths.numel())
+
+
+def target_tokens(batch: Any) -> int:
+    """The tokens a seq2seq batch predicts (y<1..Ty> and <eos>)."""
+    return int(batch.target_lengths.sum())
+
+
+def speed_callback(count: str) -> str:
+    """The Hydra override that adds a TrainingSpeed counting with ``benchmarks.harness.<count>``."""
+    return ("+callbacks.training_speed={_target_: benchmarks.harness.TrainingSpeed, "
+            f"count: {{_target_: hydra.utils.get_method, path: benchmarks.harness.{count}}}}}")

@@ -25,7 +25,7 @@ from typing import List
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time  # noqa: E402
+from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
 
 DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 
@@ -50,12 +50,10 @@ def main() -> None:
     budget = max_time(args.minutes)
     print(f"budget: {args.minutes:g} min of training (trainer.max_time={budget}), "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}")
-    speed_callback = ("+callbacks.training_speed={_target_: benchmarks.harness.TrainingSpeed, "
-                      "count: {_target_: hydra.utils.get_method, path: benchmarks.harness.real_tokens}}")
     with tempfile.TemporaryDirectory() as run_folder:
         overrides = ["experiment=ner_conll2003", f"paths.data_dir={args.data_dir}", "trainer.max_epochs=1000",
                      f"+trainer.max_time={budget}", "callbacks.rich_progress_bar=null",
-                     "++trainer.enable_progress_bar=false", "test=false", speed_callback, *args.overrides]
+                     "++trainer.enable_progress_bar=false", "test=false", speed_callback("real_tokens"), *args.overrides]
         cfg = compose_config(overrides.copy(), Path(run_folder))
         print("overrides:", " ".join(overrides[:-len(args.overrides) or None]), *args.overrides)
         started = time.perf_counter()

@@ -22,7 +22,7 @@ from typing import Dict, List
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time  # noqa: E402
+from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
 
 DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 CONTENDERS = {"mean of embeddings": "sentiment_sst2_mean", "BiLSTM": "sentiment_sst2_bilstm"}
@@ -31,12 +31,10 @@ CONTENDERS = {"mean of embeddings": "sentiment_sst2_mean", "BiLSTM": "sentiment_
 def train_one(experiment: str, data_dir: str, minutes: float, extra: List[str]) -> Dict[str, float]:
     from seqmodels.train import run
 
-    speed_callback = ("+callbacks.training_speed={_target_: benchmarks.harness.TrainingSpeed, "
-                      "count: {_target_: hydra.utils.get_method, path: benchmarks.harness.texts}}")
     with tempfile.TemporaryDirectory() as run_folder:
         overrides = [f"experiment={experiment}", f"paths.data_dir={data_dir}", "trainer.max_epochs=1000",
                      f"+trainer.max_time={max_time(minutes)}", "callbacks.rich_progress_bar=null",
-                     "++trainer.enable_progress_bar=false", "test=false", speed_callback, *extra]
+                     "++trainer.enable_progress_bar=false", "test=false", speed_callback("texts"), *extra]
         started = time.perf_counter()
         metrics = run(compose_config(overrides, Path(run_folder)))
         wall = time.perf_counter() - started
