@@ -5,8 +5,8 @@ fit (resuming from ``ckpt_path``) -> test on the best checkpoint -> the metrics,
 ``train.py`` hands back to a sweeper (``optimized_metric``).
 
 Each run folder (``paths.output_dir``) ends up holding ``config.yaml`` (resolved),
-``checkpoints/`` (``last.ckpt``, ``best-*.ckpt``), the vocabulary beside them (``vocab.json``) and
-``tensorboard/`` (the events).
+``checkpoints/`` (``last.ckpt``, ``best-*.ckpt``), the vocabulary beside them (``vocab.json``),
+``tensorboard/`` (the events) and ``metrics.json`` (what ``run`` returns; a sweep's summary reads it).
 """
 
 from __future__ import annotations
@@ -27,14 +27,17 @@ from pytorch_lightning.utilities import rank_zero_info, rank_zero_only
 
 from seqmodels.data.vocabulary import Vocabulary
 from seqmodels.errors import ConfigError, DataError
+from seqmodels.sweep_summary import register_resolver
 from seqmodels.tasks.base import HP_METRIC, SequenceTask
 
 # Lightning 2.6 calls a torch.utils._pytree check that torch >= 2.10 deprecates: nothing a user can act on.
 warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning)
+register_resolver()  # ${job_dirname:...}, which names sweep job folders (configs/hydra/default.yaml)
 
 
 def run(cfg: DictConfig) -> Dict[str, float]:
     """Train, test and return every logged metric (floats), e.g. ``{"val/ppl": 4.2, "test/ppl": 4.5}``."""
+    _check_accelerator(OmegaConf.select(cfg, "trainer.accelerator"))
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     output_dir = Path(cfg.paths.output_dir)
@@ -64,8 +67,16 @@ def run(cfg: DictConfig) -> Dict[str, float]:
         metrics.update(_floats(trainer.callback_metrics))
     for callback in callbacks:
         metrics.update(getattr(callback, "results", {}))
+    _write_metrics(output_dir, metrics)
     _print_summary(output_dir, metrics, task, trainer)
     return metrics
+
+
+def _check_accelerator(accelerator: Optional[str]) -> None:
+    """A GPU trainer on a machine without CUDA is a one-line error, before anything is built."""
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"trainer.accelerator={accelerator}, but this machine has no CUDA GPU "
+                          f"(torch.cuda.is_available() is False: a CPU build of torch, or no driver); use trainer=cpu")
 
 
 def _build(node: Any, option: str, **kwargs: Any) -> Any:
@@ -125,6 +136,14 @@ def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers
     for logger in loggers:
         if isinstance(logger, TensorBoardLogger):
             logger.log_hyperparams(hparams, {HP_METRIC: math.nan})
+
+
+@rank_zero_only
+def _write_metrics(output_dir: Path, metrics: Dict[str, float]) -> None:
+    """``metrics.json``: every metric ``run`` returns, for the sweep summary (seqmodels.sweep_summary)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "metrics.json").write_text(json.dumps(dict(sorted(metrics.items())), indent=1) + "\n",
+                                             encoding="utf-8")
 
 
 def _flatten(tree: Any, prefix: str = "") -> Dict[str, Any]:

@@ -1,4 +1,4 @@
-"""train.py as a user runs it (a subprocess), and its clear errors for bad options."""
+"""train.py as a user runs it (a subprocess), and its clear errors for bad options (sweeps: test_sweeps.py)."""
 
 from __future__ import annotations
 
@@ -73,23 +73,3 @@ def test_resuming_from_a_missing_or_foreign_checkpoint_names_it(tmp_path: Path) 
     with pytest.raises(SeqmodelsError, match="ckpt_path=.*not a checkpoint written by seqmodels"):
         train(tmp_path, [f"ckpt_path={tmp_path / 'other.ckpt'}"])
 
-
-def test_sweep_writes_one_run_folder_per_job(tmp_path: Path) -> None:
-    result = train_py("-m", *TINY, "model=rnn,gru,lstm", "callbacks.ngram_baseline=null",
-                      f"hydra.sweep.dir={tmp_path}")
-    assert result.returncode == 0, result.stderr[-2000:]
-    for job in range(3):
-        assert (tmp_path / str(job) / "checkpoints" / "last.ckpt").is_file()
-        assert (tmp_path / str(job) / "vocab.json").is_file()
-    cells = sorted((tmp_path / str(job) / "config.yaml").read_text().split("cell: ")[1].split()[0] for job in range(3))
-    assert cells == ["gru", "lstm", "rnn"]
-
-
-def test_optuna_sweep_optimises_the_returned_metric(tmp_path: Path) -> None:
-    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason="needs the sweep extra")
-    result = train_py(*TINY, "hparams_search=lm_optuna", "hydra.sweeper.n_trials=2", "callbacks.ngram_baseline=null",
-                      f"hydra.sweep.dir={tmp_path}")
-    assert result.returncode == 0, result.stderr[-2000:]
-    best = (tmp_path / "optimization_results.yaml").read_text()
-    assert "best_value" in best and "best_params" in best
-    assert len(list(tmp_path.glob("*/checkpoints/last.ckpt"))) == 2
