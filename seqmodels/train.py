@@ -49,6 +49,8 @@ def run(cfg: DictConfig) -> Dict[str, float]:
     datamodule.setup("fit")
     model_options = OmegaConf.to_container(cfg.model, resolve=True)
     task: SequenceTask = _build(cfg.task, "task", model=model_options, **datamodule.task_arguments())
+    if cfg.get("compile"):
+        task.network.compile()  # in place: the state_dict keys (and so the checkpoints) stay the same
     if task.main_metric != cfg.optimized_metric:
         raise ConfigError(f"optimized_metric={cfg.optimized_metric!r}, but this task reports {task.main_metric!r}")
     callbacks = _build_all(cfg.get("callbacks"), "callbacks")

@@ -152,3 +152,13 @@ def test_labelled_files_without_paths_name_the_option() -> None:
 
     with pytest.raises(ConfigError, match=r"data\.files\.valid is not set"):
         ClassificationData(corpus="files", files={"train": "a.tsv", "valid": None}).setup()
+
+
+# torch 2.13's dynamo calls its own deprecated torch.jit.script_method while tracing: nothing on our side
+@pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
+def test_compile_true_trains_a_compiled_network_whose_checkpoint_loads_uncompiled(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["compile=true"], tiny=TINY_SENTIMENT)
+    assert 0.0 <= metrics["val/accuracy"] <= 1.0
+    state = torch.load(checkpoint(tmp_path), map_location="cpu", weights_only=True)["state_dict"]
+    assert not any("_orig_mod" in key for key in state)                       # the same keys as without compile
+    assert len(ClassificationTask.load(checkpoint(tmp_path)).classify(TEXTS)) == len(TEXTS)
