@@ -73,6 +73,13 @@ class SequenceTask(pl.LightningModule):
         """The loss of ``batch``, with the metrics of ``stage`` ("train", "val" or "test") updated and logged."""
         raise NotImplementedError
 
+    def log_loss(self, stage: str, loss: torch.Tensor, batch_size: int) -> None:
+        """``<stage>/loss``: per step and per epoch in training (progress bar), per epoch otherwise; under DDP the
+        evaluation loss is averaged over the processes (each process's mean weighted by its batch sizes)."""
+        training = stage == "train"
+        self.log(f"{stage}/loss", loss, on_step=training, on_epoch=True, prog_bar=training, sync_dist=not training,
+                 batch_size=batch_size)
+
     def training_step(self, batch: Any, batch_index: int) -> torch.Tensor:
         return self._step(batch, "train")
 

@@ -83,8 +83,7 @@ class ClassificationTask(SequenceTask):
     def _step(self, batch: TextBatch, stage: str) -> Tensor:
         logits = self(batch)
         loss = F.cross_entropy(logits, batch.labels)
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=stage == "train",
-                 batch_size=batch.labels.numel())
+        self.log_loss(stage, loss, batch.labels.numel())
         if stage in EVALUATED:
             predicted = logits.argmax(dim=-1)
             self.accuracy[stage].update(predicted, batch.labels)

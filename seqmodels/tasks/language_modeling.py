@@ -113,8 +113,7 @@ class LanguageModelTask(SequenceTask):
         tokens = targets.numel() if lengths is None else int(lengths.sum())
         self._perplexity(stage).update(nll_sum, tokens)
         loss = nll_sum / tokens
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=stage == "train",
-                 batch_size=tokens)
+        self.log_loss(stage, loss, tokens)
         return loss
 
     def _start_epoch(self, stage: str) -> None:

@@ -119,8 +119,7 @@ class TaggingTask(SequenceTask):
     def _step(self, batch: TaggingBatch, stage: str) -> Tensor:
         emissions = self(batch)
         loss = self.loss(emissions, batch)
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=stage == "train",
-                 batch_size=int(batch.lengths.sum()))
+        self.log_loss(stage, loss, int(batch.lengths.sum()))
         if stage == "train":
             return loss  # decoding every training batch would cost a Viterbi pass for a metric nobody reads
         predicted = self.decode(emissions, batch.lengths)

@@ -136,8 +136,7 @@ class TranslationTask(SequenceTask):
                               reduction="sum")
         tokens = int((gold != pad).sum())
         loss = nll / tokens                                                     # -(1/N) Σ log P(y<t'> | ...)
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=stage == "train",
-                 batch_size=tokens)
+        self.log_loss(stage, loss, tokens)
         if stage == "train":
             self.log("train/teacher_forcing", ratio, on_step=False, on_epoch=True)
             return loss

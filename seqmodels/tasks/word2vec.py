@@ -64,8 +64,7 @@ class Word2VecTask(SequenceTask):
         if stage == "val":  # logged once per epoch, with hp/best, by on_validation_epoch_end
             self.val_loss.update(loss, weight=batch.targets.numel())
         else:
-            self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=stage == "train",
-                     batch_size=batch.targets.numel())
+            self.log_loss(stage, loss, batch.targets.numel())
         return loss
 
     def on_validation_epoch_end(self) -> None:
