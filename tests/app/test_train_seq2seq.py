@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
+import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from seqmodels.data.dates import generate
@@ -159,3 +160,12 @@ def test_multi30k_trains_a_few_steps_with_bleu(tmp_path: Path) -> None:
                                "model.embedding_size=8", "model.hidden_size=8", "data.min_freq=50"],
                     tiny=TINY_SEQ2SEQ)
     assert 0.0 <= metrics["val/bleu"] <= 100.0 and metrics["val/ppl"] > 1.0
+
+
+def test_last_ckpt_holds_the_last_epoch_even_when_it_is_not_the_best(tmp_path: Path) -> None:
+    """Lightning 2.6's save_last refreshes last.ckpt only with a new best; ours is written every epoch."""
+    metrics = train(tmp_path, ["trainer.max_epochs=3"], tiny=TINY_SEQ2SEQ)
+    assert metrics["val/exact_match"] == 0.0                     # a few steps of a tiny model: never a new best
+    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    best = torch.load(best_checkpoint(tmp_path), map_location="cpu", weights_only=True)
+    assert (last["epoch"], last["global_step"]) == (2, 9) and best["epoch"] == 0
