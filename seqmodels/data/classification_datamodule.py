@@ -23,7 +23,6 @@ from torch.utils.data import DataLoader
 
 from seqmodels.data import reviews
 from seqmodels.data.labelled_text import LabelledText, check_labels, label_set, read_labelled, tokenize_text
-from seqmodels.data.length_buckets import LengthBuckets
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
 from seqmodels.data.vocabulary import Vocabulary
 from seqmodels.errors import DataError
@@ -144,13 +143,11 @@ class ClassificationData(SplitData):
         return {"vocabulary": self.vocabulary.to_dict(), "labels": list(self.labels), "lowercase": self.lowercase}
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        shard, num_shards = self.shard()
-        tokens, labels = self.tokens[split][shard::num_shards], self.label_ids[split][shard::num_shards]
-        vocabulary = self.vocabulary
+        tokens, labels, vocabulary = self.tokens[split], self.label_ids[split], self.vocabulary
 
         def collate(batch: List[int]) -> TextBatch:
             return collate_texts([tokens[i] for i in batch], vocabulary, [labels[i] for i in batch])
 
-        return DataLoader(list(range(len(tokens))), batch_sampler=LengthBuckets([len(t) for t in tokens], batch_size,
-                                                                                shuffle),
-                          collate_fn=collate, num_workers=self.num_workers)
+        sampler = self.buckets(split, [len(t) for t in tokens], batch_size, shuffle)
+        return DataLoader(list(range(len(tokens))), batch_sampler=sampler, collate_fn=collate,
+                          num_workers=self.num_workers, pin_memory=self.pin_memory())

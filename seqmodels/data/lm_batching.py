@@ -40,12 +40,20 @@ class ContiguousBatches(Dataset):
     With ``num_shards`` > 1 (data-parallel training) the stream is cut into
     ``batch_size * num_shards`` rows and this dataset serves the rows of shard ``shard``,
     so every process reads its own rows in order and its carried state stays valid.
+
+    With ``split_rows`` (data-parallel evaluation) the stream is cut into ``batch_size`` rows, as
+    one process would cut it, and shard ``shard`` serves rows ``shard::num_shards``: together the
+    processes compute exactly what one process computes (each row carries its own state), so the
+    perplexity does not depend on the number of processes. Every shard has as many batches.
     """
 
-    def __init__(self, stream: Tensor, batch_size: int, bptt: int, shard: int = 0, num_shards: int = 1) -> None:
+    def __init__(self, stream: Tensor, batch_size: int, bptt: int, shard: int = 0, num_shards: int = 1,
+                 split_rows: bool = False) -> None:
         if batch_size < 1 or bptt < 1:
             raise ValueError(f"ContiguousBatches: batch_size and bptt must be >= 1, got {batch_size}, {bptt}")
-        rows = batch_size * num_shards
+        if split_rows and batch_size < num_shards:
+            raise ValueError(f"ContiguousBatches: {batch_size} rows cannot be split among {num_shards} shards")
+        rows = batch_size if split_rows else batch_size * num_shards
         row_length = (len(stream) - 1) // rows  # -1: every input needs the next token as target
         if row_length < 1:
             raise ValueError(
@@ -54,8 +62,8 @@ class ContiguousBatches(Dataset):
             )
         inputs = stream[: rows * row_length].view(rows, row_length)
         targets = stream[1 : rows * row_length + 1].view(rows, row_length)
-        self.inputs = inputs[shard * batch_size : (shard + 1) * batch_size]
-        self.targets = targets[shard * batch_size : (shard + 1) * batch_size]
+        mine = slice(shard, None, num_shards) if split_rows else slice(shard * batch_size, (shard + 1) * batch_size)
+        self.inputs, self.targets = inputs[mine], targets[mine]
         self.bptt = bptt
 
     def __len__(self) -> int:

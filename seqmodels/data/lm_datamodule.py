@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from seqmodels.data.corpora import corpus_lines
 from seqmodels.data.lm_batching import ContiguousBatches, Sentences, collate_sentences, stream_ids
@@ -34,7 +34,8 @@ class LanguageModelData(SplitData):
         level: "word" or "char" tokens.
         lowercase: lower-case the text before tokenising.
         min_freq, max_size: vocabulary cut-offs; rarer tokens become ``<unk>``.
-        batching: "bptt" (contiguous stream, state carried across batches) or "sentences".
+        batching: "bptt" (contiguous stream, state carried across batches) or "sentences" (batches of
+            sentences of similar length, the state starting from zero).
         bptt: steps per batch (truncated backpropagation through time) for "bptt".
         batch_size, eval_batch_size: rows per training / validation-and-test batch.
     """
@@ -111,13 +112,24 @@ class LanguageModelData(SplitData):
         return {"vocabulary": self.vocabulary.to_dict(), "carry_state": self.batching == "bptt"}
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        shard, num_shards = self.shard()
         if self.batching == "bptt":
-            dataset: Dataset = ContiguousBatches(self.stream(split), batch_size, self.bptt, shard, num_shards)
-            return DataLoader(dataset, batch_size=None, shuffle=False, num_workers=self.num_workers)
+            return DataLoader(self._contiguous(split, batch_size), batch_size=None, shuffle=False,
+                              num_workers=self.num_workers, pin_memory=self.pin_memory())
         vocabulary = self.vocabulary
         collate = partial(collate_sentences, bos_id=vocabulary.bos_id, eos_id=vocabulary.eos_id,
                           pad_id=vocabulary.pad_id)
-        sentences = Sentences(self.ids[split][shard::num_shards])
-        return DataLoader(sentences, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
-                          num_workers=self.num_workers)
+        sentences = Sentences(self.ids[split])
+        batches = self.buckets(split, [len(s) for s in sentences.sentences], batch_size, shuffle)
+        return DataLoader(sentences, batch_sampler=batches, collate_fn=collate, num_workers=self.num_workers,
+                          pin_memory=self.pin_memory())
+
+    def _contiguous(self, split: str, batch_size: int) -> ContiguousBatches:
+        """This process's BPTT batches: training reads its own ``batch_size`` rows of the stream; evaluation
+        its share of the rows one process would read, so that the perplexity is the single-process one."""
+        shard, num_shards = self.shard()
+        if split == "train":
+            return ContiguousBatches(self.stream(split), batch_size, self.bptt, shard, num_shards)
+        if batch_size < num_shards:
+            raise ConfigError(f"data.eval_batch_size={batch_size}: evaluation shares its rows among the "
+                              f"{num_shards} processes; give at least {num_shards}")
+        return ContiguousBatches(self.stream(split), batch_size, self.bptt, shard, num_shards, split_rows=True)

@@ -1,14 +1,19 @@
 """What the DataModules share: a loader per split (train shuffled, valid and test in order) and, under
-DDP, each process's share of a split."""
+DDP, each process's share of a split (every process the same number of training batches, each item read
+by one process)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import pytorch_lightning as pl
+from pytorch_lightning.accelerators import CUDAAccelerator
+from torch import Tensor
 from torch.utils.data import DataLoader
 
+from seqmodels.data.length_buckets import LengthBuckets
 from seqmodels.errors import ConfigError, DataError
 
 REQUIRED = ("train", "valid")  # test is optional everywhere (some test splits are kept back)
@@ -49,6 +54,12 @@ def check_positive_ints(**options: Any) -> None:
             raise ConfigError(f"data.{option}={value!r}: must be an integer >= 1")
 
 
+def data_seed() -> int:
+    """The seed of the data order: the run's (``seed_everything`` puts it in ``PL_GLOBAL_SEED``, which DDP's
+    processes inherit), else 0; the same in every process, whatever each process's random state."""
+    return int(os.environ.get("PL_GLOBAL_SEED", 0))
+
+
 class SplitData(pl.LightningDataModule):
     """Subclasses set ``batch_size`` / ``eval_batch_size`` and write ``_loader(split, batch_size, shuffle)``."""
 
@@ -65,8 +76,21 @@ class SplitData(pl.LightningDataModule):
         return self._loader("test", self.eval_batch_size, shuffle=False)
 
     def shard(self) -> Tuple[int, int]:
-        """(this process's rank, the number of processes): each reads every num_shards-th item."""
+        """(this process's rank, the number of processes sharing each split)."""
         return (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
+
+    def pin_memory(self) -> bool:
+        """Whether the loaders should pin their batches: when the trainer runs on CUDA."""
+        return self.trainer is not None and isinstance(self.trainer.accelerator, CUDAAccelerator)
+
+    def buckets(self, split: str, lengths: Union[Sequence[int], Tensor], batch_size: int,
+                shuffle: bool) -> LengthBuckets:
+        """This process's share of the length-bucketed batches of ``split`` (items ``lengths``), drawn anew
+        every epoch when ``shuffle``; training gives every process as many batches, evaluation the batches
+        of one process, dealt out."""
+        rank, num_ranks = self.shard()
+        return LengthBuckets(lengths, batch_size, shuffle, rank, num_ranks, data_seed(), what=f"the {split} split",
+                             even=split == "train")
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         raise NotImplementedError

@@ -20,7 +20,6 @@ from torch.utils.data import DataLoader
 
 from seqmodels.data import name_tagging
 from seqmodels.data.conll import TaggedSentence, read_conll
-from seqmodels.data.length_buckets import LengthBuckets
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
 from seqmodels.data.tag_schemes import SCHEMES, convert, entity_type, from_spans, spans
 from seqmodels.data.tagging_batches import TaggingBatch, TaggingEncoder
@@ -148,15 +147,12 @@ class TaggingData(SplitData):
         return {"encoder": self.encoder.to_dict(), "scheme": self.scheme}
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        shard, num_shards = self.shard()
-        indices = list(range(len(self.sentences[split])))[shard::num_shards]
-        sentences = [self.sentences[split][i].tokens for i in indices]
-        tag_ids = [self.tag_ids[split][i] for i in indices]
-        encoder = self.encoder
+        sentences = [s.tokens for s in self.sentences[split]]
+        tag_ids, encoder = self.tag_ids[split], self.encoder
 
         def collate(batch: List[int]) -> TaggingBatch:
             return encoder.collate([sentences[i] for i in batch], [tag_ids[i] for i in batch])
 
-        sampler = LengthBuckets([len(s) for s in sentences], batch_size, shuffle)
+        sampler = self.buckets(split, [len(s) for s in sentences], batch_size, shuffle)
         return DataLoader(list(range(len(sentences))), batch_sampler=sampler, collate_fn=collate,
-                          num_workers=self.num_workers)
+                          num_workers=self.num_workers, pin_memory=self.pin_memory())

@@ -25,7 +25,6 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from seqmodels.data import dates
-from seqmodels.data.length_buckets import LengthBuckets
 from seqmodels.data.parallel_text import LEVELS, read_parallel, read_parallel_tsv, translation_tokens
 from seqmodels.data.split_data import REQUIRED, SplitData, check_choice, check_positive_ints, corpus_files
 from seqmodels.data.vocabulary import SPECIALS, Vocabulary
@@ -234,19 +233,16 @@ class TranslationData(SplitData):
                 "source_level": self.source_level, "target_level": self.target_level, "lowercase": self.lowercase}
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        shard, num_shards = self.shard()
-        indices = list(range(len(self.source_tokens[split])))[shard::num_shards]
-        sources = [self.source_tokens[split][i] for i in indices]
-        targets = [self.target_tokens[split][i] for i in indices]
+        sources, targets = self.source_tokens[split], self.target_tokens[split]
         source_vocabulary, target_vocabulary = self.source_vocabulary, self.target_vocabulary
 
         def collate(batch: List[int]) -> TranslationBatch:
             return collate_pairs([sources[i] for i in batch], [targets[i] for i in batch], source_vocabulary,
-                                 target_vocabulary, [indices[i] for i in batch])
+                                 target_vocabulary, batch)
 
-        sampler = LengthBuckets([len(tokens) for tokens in sources], batch_size, shuffle)
-        return DataLoader(list(range(len(indices))), batch_sampler=sampler, collate_fn=collate,
-                          num_workers=self.num_workers)
+        sampler = self.buckets(split, [len(tokens) for tokens in sources], batch_size, shuffle)
+        return DataLoader(list(range(len(sources))), batch_sampler=sampler, collate_fn=collate,
+                          num_workers=self.num_workers, pin_memory=self.pin_memory())
 
 
 def pair_files(files: Optional[Mapping[str, Any]]) -> Dict[str, Any]:

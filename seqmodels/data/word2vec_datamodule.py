@@ -3,10 +3,11 @@
 Words are split as :func:`seqmodels.data.labelled_text.tokenize_text` does (whitespace, punctuation off
 the ends of words, lowercased when ``lowercase``). Every epoch draws its examples anew (subsampling of
 frequent words and the dynamic window are random, as in word2vec; the training config sets
-``trainer.reload_dataloaders_every_n_epochs: 1``): skip-gram pairs (centre word -> one context word) or
-CBOW examples (the context words -> the centre word). With negative sampling each batch also holds K noise
-words per example, drawn from P(w) ∝ f(w)^0.75. Validation uses every pair of the valid split within the
-full window, without subsampling.
+``trainer.reload_dataloaders_every_n_epochs: 1``) from the run's seed and the epoch, so that every DDP
+process draws the same examples and takes its own share of the batches: skip-gram pairs (centre word ->
+one context word) or CBOW examples (the context words -> the centre word). With negative sampling each
+batch also holds K noise words per example, drawn from P(w) ∝ f(w)^0.75. Validation uses every pair of
+the valid split within the full window, without subsampling.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from seqmodels.data.corpora import corpus_lines
 from seqmodels.data.labelled_text import tokenize_text
 from seqmodels.data.skipgram_pairs import NegativeSampler, cbow_examples, keep_probabilities, skipgram_pairs
-from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
+from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, data_seed
 from seqmodels.data.vocabulary import SPECIALS, Vocabulary
 
 ARCHITECTURES = ("skipgram", "cbow")
@@ -118,22 +119,27 @@ class Word2VecData(SplitData):
                 "negatives": self.negatives}
 
     def examples(self, split: str) -> TensorDataset:
-        """This epoch's (input, target) examples of ``split`` (training: subsampled, dynamic windows)."""
-        shard, num_shards = self.shard()
-        sentences = [[i for i in s if i >= len(SPECIALS)] for s in self.ids[split][shard::num_shards]]
+        """This epoch's (input, target) examples of ``split`` (training: subsampled, dynamic windows), the same
+        in every process (drawn from the run's seed and the epoch); the loaders share them out."""
+        sentences = [[i for i in s if i >= len(SPECIALS)] for s in self.ids[split]]
         training = split == "train"
         keep = keep_probabilities(self.counts, self.subsample) if training else None
+        epoch = self.trainer.current_epoch if self.trainer else 0
+        generator = torch.Generator().manual_seed(data_seed() + epoch)
         if self.architecture == "skipgram":
-            inputs, targets = skipgram_pairs(sentences, self.window, keep, dynamic_window=training)
+            inputs, targets = skipgram_pairs(sentences, self.window, keep, generator, dynamic_window=training)
         else:
-            inputs, targets = cbow_examples(sentences, self.window, keep, pad_id=self.vocabulary.pad_id,
+            inputs, targets = cbow_examples(sentences, self.window, keep, generator, pad_id=self.vocabulary.pad_id,
                                             dynamic_window=training)
         return TensorDataset(inputs, targets)
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
+        examples = self.examples(split)
         sampler = NegativeSampler(self.counts) if self.negatives > 0 else None
         # validation and test draw the same noise words every epoch, so that their losses compare across epochs
         generator = None if shuffle else torch.Generator().manual_seed(0)
         collate = partial(collate_examples, sampler=sampler, negatives=self.negatives, generator=generator)
-        return DataLoader(self.examples(split), batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
-                          num_workers=self.num_workers)
+        lengths = torch.ones(len(examples), dtype=torch.long)  # one length: plain batches, shared out
+        batches = self.buckets(split, lengths, batch_size, shuffle)
+        return DataLoader(examples, batch_sampler=batches, collate_fn=collate, num_workers=self.num_workers,
+                          pin_memory=self.pin_memory())
