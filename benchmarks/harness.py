@@ -76,3 +76,35 @@ def speed_callback(count: str) -> str:
     """The Hydra override that adds a TrainingSpeed counting with ``benchmarks.harness.<count>``."""
     return ("+callbacks.training_speed={_target_: benchmarks.harness.TrainingSpeed, "
             f"count: {{_target_: hydra.utils.get_method, path: benchmarks.harness.{count}}}}}")
+
+
+class ThroughputLog(pl.Callback):
+    """Writes this process's training units, step seconds and threads to ``<folder>/rank<r>.json`` at the end of
+    training (a DDP run has one file per process); ``count`` is the name of a counter in this module."""
+
+    def __init__(self, folder: str, count: str) -> None:
+        self.folder, self.speed = Path(folder), TrainingSpeed(globals()[count])
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                             batch_idx: int) -> None:
+        self.speed.on_train_batch_start(trainer, pl_module, batch, batch_idx)
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        self.speed.on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        import json
+
+        import torch
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        record = {"units": self.speed.units, "seconds": self.speed.seconds, "threads": torch.get_num_threads(),
+                  "steps": trainer.global_step, "world_size": trainer.world_size}
+        (self.folder / f"rank{trainer.global_rank}.json").write_text(json.dumps(record))
+
+
+def lm_targets(batch: Any) -> int:
+    """The target tokens of a language-model batch (inputs, targets, lengths)."""
+    _, targets, lengths = batch
+    return int(targets.numel() if lengths is None else lengths.sum())
