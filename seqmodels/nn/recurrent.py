@@ -24,7 +24,7 @@ loop + hand-written backward), ``fused`` (torch's native RNN op: cuDNN on CUDA) 
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple, Type, Union
+from typing import Callable, List, Optional, Tuple, Type, Union
 
 import torch
 from torch import Tensor, nn
@@ -38,6 +38,9 @@ CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
 BACKENDS = ("auto", "reference", "scripted", "fused")
 
 State = Union[Tensor, Tuple[Tensor, Tensor]]
+
+
+StateRecorder = Callable[[int, int, List[Tensor], Optional[Tensor]], None]
 
 
 class Recurrent(nn.Module):
@@ -59,6 +62,11 @@ class Recurrent(nn.Module):
         lstm = Recurrent("lstm", input_size=8, hidden_size=16, bidirectional=True)
         outputs, (h_n, c_n) = lstm(x, lengths=lengths)   # (B, T, 32), (2, B, 16) each
     """
+
+    # Set by seqmodels.nn.state_gradients.record_states (only while recording): called as
+    # recorder(layer, direction, [a<1>, ..., a<T>] in time order, mask (T, B, 1) or None) by every
+    # forward pass on the reference backend.
+    _state_recorder: Optional[StateRecorder] = None
 
     def __init__(
         self,
@@ -228,6 +236,10 @@ class Recurrent(nn.Module):
                 cell_state0 = [s[index] for s in state0]
                 if backend == "scripted":
                     out, final = scripted.run_direction(cell, layer_input, cell_state0, mask, direction == 1, lengths)
+                elif self._state_recorder is not None:
+                    steps: List[Tensor] = []
+                    out, final = reference.run_direction(cell, layer_input, cell_state0, mask, direction == 1, steps)
+                    self._state_recorder(layer, direction, steps[::-1] if direction == 1 else steps, mask)
                 else:
                     out, final = reference.run_direction(cell, layer_input, cell_state0, mask, direction == 1)
                 directions.append(out)
