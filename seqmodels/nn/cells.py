@@ -21,6 +21,8 @@ import torch
 from torch import Tensor, nn
 
 LSTMState = Tuple[Tensor, Tensor]
+# How W_aa starts (every cell's ``recurrent_init``); see RecurrentCell.reset_parameters.
+RECURRENT_INITS = ("uniform", "orthogonal", "identity")
 
 
 class RecurrentCell(nn.Module):
@@ -32,12 +34,18 @@ class RecurrentCell(nn.Module):
 
     num_gates: int = 1
     num_states: int = 1
+    candidate_block: int = 0  # which block of rows of W_aa computes the candidate (RNN: the only one)
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(self, input_size: int, hidden_size: int, recurrent_init: str = "uniform") -> None:
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{type(self).__name__}: {name} must be a positive int, got {value!r}")
+        if recurrent_init not in RECURRENT_INITS:
+            raise ValueError(
+                f"{type(self).__name__}: recurrent_init must be one of {list(RECURRENT_INITS)}, got {recurrent_init!r}"
+            )
+        self.recurrent_init = recurrent_init
         self.input_size = input_size
         self.hidden_size = hidden_size
         gate_rows = self.num_gates * hidden_size
@@ -46,10 +54,36 @@ class RecurrentCell(nn.Module):
         self.b = nn.Parameter(torch.empty(gate_rows))
 
     def reset_parameters(self) -> None:
-        """U(-1/√H, 1/√H) for every parameter, as torch.nn's recurrent modules do."""
+        """U(-1/√H, 1/√H) for every parameter, as torch.nn's recurrent modules do; then W_aa
+        by ``recurrent_init`` (see :data:`RECURRENT_INITS`):
+
+        - "uniform": nothing more;
+        - "orthogonal": each gate's (H, H) block of W_aa a random orthogonal matrix
+          (``torch.nn.init.orthogonal_``): every singular value 1, so W_aa alone neither shrinks
+          nor grows ∂L/∂a<t> on its way back through time;
+        - "identity": the candidate's block of W_aa = I and its bias 0 (for the basic RNN, the whole
+          W_aa = I and b_a = 0: the IRNN of Le et al. 2015, meant with ``nonlinearity="relu"``, where
+          a<t> = relu(a<t-1> + W_ax x<t>) starts by copying its state forward). Gated cells get I on the
+          candidate block only (LSTM: c~, GRU: c~, and b_ca = 0 with ``reset_after``); their gates'
+          blocks and biases keep the uniform initialisation.
+        """
         bound = 1.0 / math.sqrt(self.hidden_size)
         for parameter in self.parameters():
             nn.init.uniform_(parameter, -bound, bound)
+        init = getattr(self, "recurrent_init", "uniform")  # subclasses that skip __init__'s argument
+        if init == "uniform":
+            return
+        H = self.hidden_size
+        with torch.no_grad():
+            if init == "orthogonal":
+                for block in range(self.num_gates):
+                    self.W_aa[block * H : (block + 1) * H].copy_(nn.init.orthogonal_(torch.empty_like(self.W_aa[:H])))
+            else:  # identity
+                rows = slice(self.candidate_block * H, (self.candidate_block + 1) * H)
+                self.W_aa[rows].copy_(torch.eye(H, dtype=self.W_aa.dtype, device=self.W_aa.device))
+                self.b[rows].zero_()
+                if hasattr(self, "b_ca"):
+                    self.b_ca.zero_()
 
     def input_projection(self, x: Tensor) -> Tensor:
         """W_ax x<t> + b for every gate; x may carry any leading dimensions (e.g. all steps)."""
@@ -64,7 +98,10 @@ class RecurrentCell(nn.Module):
         return None
 
     def extra_repr(self) -> str:
-        return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
+        init = getattr(self, "recurrent_init", "uniform")
+        return f"input_size={self.input_size}, hidden_size={self.hidden_size}" + (
+            f", recurrent_init={init!r}" if init != "uniform" else ""
+        )
 
 
 class RNNCell(RecurrentCell):
@@ -75,10 +112,12 @@ class RNNCell(RecurrentCell):
 
     num_gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", recurrent_init: str = "uniform"
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size)
+        super().__init__(input_size, hidden_size, recurrent_init)
         self.nonlinearity = nonlinearity
         self.reset_parameters()
 
@@ -111,12 +150,18 @@ class GRUCell(RecurrentCell):
     """
 
     def __init__(
-        self, input_size: int, hidden_size: int, minimal: bool = False, reset_after: bool = False
+        self,
+        input_size: int,
+        hidden_size: int,
+        minimal: bool = False,
+        reset_after: bool = False,
+        recurrent_init: str = "uniform",
     ) -> None:
         if minimal and reset_after:
             raise ValueError("GRUCell: minimal=True has no relevance gate Γr, so reset_after=True does not apply")
         self.num_gates = 2 if minimal else 3
-        super().__init__(input_size, hidden_size)
+        self.candidate_block = self.num_gates - 1  # rows [Γr, Γu, c~] or [Γu, c~]
+        super().__init__(input_size, hidden_size, recurrent_init)
         self.minimal = minimal
         self.reset_after = reset_after
         if reset_after:
@@ -178,6 +223,7 @@ class LSTMCell(RecurrentCell):
 
     num_gates = 4
     num_states = 2
+    candidate_block = 2  # rows [Γu, Γf, c~, Γo]
 
     def __init__(
         self,
@@ -185,8 +231,9 @@ class LSTMCell(RecurrentCell):
         hidden_size: int,
         peephole: bool = False,
         forget_bias: Optional[float] = None,
+        recurrent_init: str = "uniform",
     ) -> None:
-        super().__init__(input_size, hidden_size)
+        super().__init__(input_size, hidden_size, recurrent_init)
         self.peephole = peephole
         self.forget_bias = forget_bias
         if peephole:
