@@ -3,6 +3,8 @@
 Corpora:
 - ``reviews``: the embedded generator of restaurant reviews with negation and contrast
   (:mod:`seqmodels.data.reviews`), where word order decides the label;
+- ``agreement``: the embedded subject-verb agreement generator (:mod:`seqmodels.data.agreement`): "the cats ,
+  which <``distance`` neutral words> ," -> "were"; the distance to remember is the option ``distance``;
 - ``sst2``: ``<data_dir>/sst2/train.tsv``, ``dev.tsv`` (valid) and ``test.tsv`` when present
   (``sentence<TAB>label`` with a header);
 - ``files``: your own TSV / CSV files (``files.train`` / ``valid`` / ``test``), columns by index or header name.
@@ -21,13 +23,13 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from seqmodels.data import reviews
+from seqmodels.data import agreement, reviews
 from seqmodels.data.labelled_text import LabelledText, check_labels, label_set, read_labelled, tokenize_text
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
 from seqmodels.data.vocabulary import Vocabulary
-from seqmodels.errors import DataError
+from seqmodels.errors import ConfigError, DataError
 
-CORPORA = ("reviews", "sst2", "files")
+CORPORA = ("reviews", "sst2", "files", "agreement")
 SST2 = {"train": "train.tsv", "valid": "dev.tsv", "test": "test.tsv"}
 
 
@@ -54,11 +56,12 @@ class ClassificationData(SplitData):
     """Batches (:class:`TextBatch`) of labelled texts.
 
     Args:
-        corpus: "reviews", "sst2" or "files" (above); data_dir: ``paths.data_dir``.
+        corpus: "reviews", "sst2", "files" or "agreement" (above); data_dir: ``paths.data_dir``.
         files: for corpus="files": {"train": path, "valid": path, "test": path or null}.
         text_column, label_column: index or header name; delimiter: "\\t" or ","; header: true, false or "auto".
         lowercase: lower-case the words. min_freq, max_size: vocabulary cut-offs (rarer words become <unk>).
-        num_examples, seed: how many reviews the generator writes per split, and its seed.
+        num_examples, seed: how many reviews (or agreement sentences) the generator writes per split, and its seed.
+        distance, max_distance: for corpus="agreement": the words between subject and verb (1..max_distance).
         batch_size, eval_batch_size: texts per training / evaluation batch.
     """
 
@@ -81,9 +84,17 @@ class ClassificationData(SplitData):
         batch_size: int = 32,
         eval_batch_size: int = 128,
         num_workers: int = 0,
+        distance: int = 8,
+        max_distance: int = 1000,
     ) -> None:
         super().__init__()
         check_choice("corpus", corpus, CORPORA)
+        if corpus == "agreement":
+            check_positive_ints(max_distance=max_distance)
+            if isinstance(distance, bool) or not isinstance(distance, int) or not 1 <= distance <= max_distance:
+                raise ConfigError(f"data.distance={distance!r}: must be an integer from 1 to data.max_distance="
+                                  f"{max_distance} (raise data.max_distance for longer clauses)")
+        self.distance, self.max_distance = distance, max_distance
         check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
         self.corpus, self.data_dir, self.files = corpus, data_dir, files
         self.text_column, self.label_column, self.delimiter, self.header = text_column, label_column, delimiter, header
@@ -118,6 +129,9 @@ class ClassificationData(SplitData):
         if self.corpus == "reviews":
             return {split: reviews.generate(self.num_examples[split], self.seed + number)
                     for number, split in enumerate(("train", "valid", "test")) if self.num_examples.get(split)}
+        if self.corpus == "agreement":
+            return {split: agreement.generate(self.num_examples[split], self.distance, self.seed + number)
+                    for number, split in enumerate(("train", "valid", "test")) if self.num_examples.get(split)}
         return {split: read_labelled(path, self.text_column, self.label_column, self.delimiter, self.header)
                 for split, path in self._paths().items()}
 
@@ -128,7 +142,9 @@ class ClassificationData(SplitData):
         return user_files(self.files)
 
     def _where(self, split: str) -> str:
-        return f"the generated {split} reviews" if self.corpus == "reviews" else str(self._paths()[split])
+        if self.corpus in ("reviews", "agreement"):
+            return f"the generated {split} {'reviews' if self.corpus == 'reviews' else 'agreement sentences'}"
+        return str(self._paths()[split])
 
     @property
     def has_test(self) -> bool:
