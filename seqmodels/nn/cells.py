@@ -147,6 +147,9 @@ class GRUCell(RecurrentCell):
     which has its own recurrent candidate bias b_ca (torch's b_hn):
         c~ = tanh(W_cx x<t> + b_c + Γr * (W_ca c<t-1> + b_ca))
     This is a different function from the full GRU; only it runs on the fused kernel.
+
+    ``update_bias`` sets the initial b_u (e.g. -3.0: Γu = σ(-3) ≈ 0.05, so c<t> ≈ c<t-1> and the memory
+    is kept early in training; the GRU's counterpart of the LSTM's ``forget_bias``).
     """
 
     def __init__(
@@ -156,6 +159,7 @@ class GRUCell(RecurrentCell):
         minimal: bool = False,
         reset_after: bool = False,
         recurrent_init: str = "uniform",
+        update_bias: Optional[float] = None,
     ) -> None:
         if minimal and reset_after:
             raise ValueError("GRUCell: minimal=True has no relevance gate Γr, so reset_after=True does not apply")
@@ -164,9 +168,18 @@ class GRUCell(RecurrentCell):
         super().__init__(input_size, hidden_size, recurrent_init)
         self.minimal = minimal
         self.reset_after = reset_after
+        self.update_bias = update_bias
         if reset_after:
             self.b_ca = nn.Parameter(torch.empty(hidden_size))
         self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        if getattr(self, "update_bias", None) is not None:
+            H = self.hidden_size
+            rows = slice(0, H) if self.minimal else slice(H, 2 * H)                   # Γu in [Γu, c~] / [Γr, Γu, c~]
+            with torch.no_grad():
+                self.b[rows].fill_(self.update_bias)
 
     def forward(self, x: Tensor, c_prev: Optional[Tensor] = None) -> Tensor:
         if c_prev is None:

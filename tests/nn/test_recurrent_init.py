@@ -102,3 +102,16 @@ def test_from_torch_and_load_torch_weights_unaffected():
     cell = GRUCell(I, H, reset_after=True, recurrent_init="identity")
     fused.load_torch_weights(cell, *fused.torch_weights(GRUCell(I, H, reset_after=True)))
     assert not torch.equal(blocks(cell)[2], torch.eye(H))  # the loaded weights replace the initialisation
+
+
+@pytest.mark.parametrize("minimal", [False, True])
+def test_update_bias_starts_the_gru_remembering(minimal: bool) -> None:
+    """b_u = -3: Γu = σ(W_u [c, x] + b_u) ≈ 0.05, so c<t> = Γu * c~ + (1 - Γu) * c<t-1> stays close to c<t-1>."""
+    torch.manual_seed(0)
+    cell = GRUCell(4, 6, minimal=minimal, update_bias=-3.0)
+    rows = slice(0, 6) if minimal else slice(6, 12)
+    assert bool((cell.b[rows] == -3.0).all())
+    previous = torch.randn(2, 6)
+    kept = cell(torch.zeros(2, 4), previous)
+    plain = GRUCell(4, 6, minimal=minimal)(torch.zeros(2, 4), previous)
+    assert (kept - previous).abs().max() < (plain - previous).abs().max()
