@@ -3,6 +3,7 @@ Lightning's ``max_time``, and a callback that times the training steps."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable, List, Sequence
@@ -11,6 +12,8 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig, open_dict
 
 ROOT = Path(__file__).resolve().parents[1]
+# where the real corpora are: SEQMODELS_DATA_DIR, else ../shared/data beside the checkout
+DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 
 
 def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:

@@ -56,10 +56,9 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.harness import ROOT, compose_config  # noqa: E402
+from benchmarks.harness import DEFAULT_DATA_DIR, ROOT, compose_config  # noqa: E402
 
 CONFIGS = ROOT / "configs"
-DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 LOSS_WINDOW = 200  # the example's log interval: it prints the mean loss of the last 200 batches
 BARE, LIGHTNING, EXAMPLE = "bare PyTorch", "Lightning + Hydra", "PyTorch example"
 

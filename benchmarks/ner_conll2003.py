@@ -14,7 +14,6 @@ checkpoint, batch 64, no gradient.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -25,9 +24,8 @@ from typing import List
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
+from benchmarks.harness import DEFAULT_DATA_DIR, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
 
-DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 
 
 def main() -> None:
@@ -53,7 +51,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as run_folder:
         overrides = ["experiment=ner_conll2003", f"paths.data_dir={args.data_dir}", "trainer.max_epochs=1000",
                      f"+trainer.max_time={budget}", "callbacks.rich_progress_bar=null",
-                     "++trainer.enable_progress_bar=false", "test=false", speed_callback("real_tokens"), *args.overrides]
+                     "++trainer.enable_progress_bar=false", "test=false", speed_callback("real_tokens"),
+                     *args.overrides]
         cfg = compose_config(overrides.copy(), Path(run_folder))
         print("overrides:", " ".join(overrides[:-len(args.overrides) or None]), *args.overrides)
         started = time.perf_counter()

@@ -12,7 +12,6 @@ validation on dev.tsv after every epoch picks the best checkpoint (its time coun
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -22,9 +21,8 @@ from typing import Dict, List
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
+from benchmarks.harness import DEFAULT_DATA_DIR, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
 
-DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 CONTENDERS = {"mean of embeddings": "sentiment_sst2_mean", "BiLSTM": "sentiment_sst2_bilstm"}
 
 

@@ -14,7 +14,6 @@ the best checkpoint, and its time counts in the budget.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -23,9 +22,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.harness import ROOT, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
+from benchmarks.harness import DEFAULT_DATA_DIR, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
 
-DEFAULT_DATA_DIR = os.environ.get("SEQMODELS_DATA_DIR") or str(ROOT.parent / "shared" / "data")
 
 
 def main() -> None:
