@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from seqmodels.sweep_plots import main, write
 
 
@@ -35,3 +37,8 @@ def test_the_command_reads_the_metric_from_the_jobs(tmp_path: Path, capsys) -> N
     make_job(tmp_path, 0, "gru", 8, 0.75)
     main([str(tmp_path), "--x", "data.distance", "--series", "model"])
     assert "| gru | 0.75 |" in capsys.readouterr().out
+
+
+def test_the_command_on_a_folder_without_jobs_says_so(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="no job folder"):
+        main([str(tmp_path), "--x", "data.distance", "--series", "model"])

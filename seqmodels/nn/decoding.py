@@ -134,6 +134,7 @@ def greedy_search(step: StepFunction, state: State, batch_size: int, bos_id: int
     chosen: List[Tensor] = []
     attentions: List[Tensor] = []
     cut = torch.zeros(batch_size, dtype=torch.bool, device=tokens.device)
+    last_steps = torch.tensor(limits, device=tokens.device)
     for t in range(1, max(limits) + 1):
         log_probs, state, attention = _checked_step(step, tokens, state)
         best_log_prob, tokens = log_probs.max(dim=1)                              # y<t> = argmax_y
@@ -142,7 +143,7 @@ def greedy_search(step: StepFunction, state: State, batch_size: int, bos_id: int
         if attention is not None:
             attentions.append(attention)
         finished = finished | ((tokens == eos_id) & ~cut)
-        cut = cut | (torch.tensor(limits, device=tokens.device) <= t)
+        cut = cut | (last_steps <= t)
         if bool((finished | cut).all()):
             break
     rows = torch.stack(chosen, dim=1).tolist()

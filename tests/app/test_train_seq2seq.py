@@ -4,6 +4,7 @@ feeding; TensorBoard's attention maps, samples and BLEU signature; the command l
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from seqmodels.data.dates import generate
-from seqmodels.errors import DataError
+from seqmodels.errors import ConfigError, DataError
 from seqmodels.metrics.bleu import corpus_bleu
 from seqmodels.tasks.translation import TranslationTask
 from tests.app.hydra_helpers import ROOT, SHARED_DATA, TINY_SEQ2SEQ, compose_train, train
@@ -88,11 +89,28 @@ def test_the_command_line_translates_with_beam_search_and_prints_the_attention(t
     assert len(piped.stdout.splitlines()) == 1
 
 
-def test_the_command_line_reports_bad_input_in_one_line(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "seqmodels.translate", "--ckpt", str(tmp_path / "nope.ckpt"), "x"],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 2 and "nope.ckpt: no such checkpoint file" in result.stderr
+@pytest.mark.parametrize("arguments,message", [
+    ([], "nope.ckpt: no such checkpoint file"),
+    (["--beam", "0"], "--beam 0: the beam size must be at least 1"),
+    (["--max-length", "0"], "--max-length 0: must be at least 1"),
+])
+def test_the_command_line_reports_bad_input_in_one_line(tmp_path: Path, arguments: List[str], message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "seqmodels.translate", "--ckpt", str(tmp_path / "nope.ckpt"),
+                             *arguments, "x"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2 and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("override,message", [
+    ("task.monitor=accuracy", "task.monitor='accuracy': choose one of"),
+    ("task.teacher_forcing=1.5", "task.teacher_forcing=1.5: a probability in"),
+    ("+task.decoding.beam=3", "task.decoding has unknown options ['beam']"),
+    ("model.attention=bahdanau", "attention='bahdanau': choose one of"),
+    ("data.source_level=subword", "data.source_level"),
+])
+def test_bad_seq2seq_options_name_the_option(tmp_path: Path, override: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        train(tmp_path, [override], tiny=TINY_SEQ2SEQ)
 
 
 def test_unknown_words_empty_and_very_long_sources_at_prediction(tmp_path: Path) -> None:
