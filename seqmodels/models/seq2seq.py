@@ -30,7 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from seqmodels.nn.attention import SCORES, Attention
-from seqmodels.nn.decoding import Hypothesis, MaxLength, beam_search, greedy_search
+from seqmodels.decoding import Hypothesis, MaxLength, beam_search, greedy_search
 from seqmodels.nn.recurrent import CELLS, Recurrent
 
 ATTENTIONS = ("none", *SCORES)
@@ -173,7 +173,7 @@ class Seq2Seq(nn.Module):
         return logits, DecoderState(cell, o if self.input_feeding else state.feed, state.memory), weights
 
     def step(self, previous: Tensor, state: DecoderState) -> Tuple[Tensor, DecoderState, Optional[Tensor]]:
-        """log P(y<t> | y<1..t-1>, x) (B, V) for decoding (see :mod:`seqmodels.nn.decoding`)."""
+        """log P(y<t> | y<1..t-1>, x) (B, V) for decoding (see :mod:`seqmodels.decoding.search`)."""
         logits, state, weights = self.step_logits(previous, state)
         return torch.log_softmax(logits.float(), dim=-1), state, weights
 

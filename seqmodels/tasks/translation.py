@@ -33,7 +33,7 @@ from seqmodels.errors import ConfigError
 from seqmodels.metrics.bleu import BleuResult, corpus_bleu
 from seqmodels.metrics.perplexity import Perplexity
 from seqmodels.models.seq2seq import Seq2Seq
-from seqmodels.nn.decoding import Hypothesis
+from seqmodels.decoding import Hypothesis
 from seqmodels.plots import AttentionExample
 from seqmodels.tasks.base import SequenceTask
 

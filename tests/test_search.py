@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-
 import math
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
@@ -11,7 +10,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from seqmodels.nn.decoding import (
+from seqmodels.decoding import (
     Hypothesis,
     beam_search,
     beam_search_n_best,
