@@ -37,6 +37,7 @@ import pytorch_lightning as pl
 import torch
 from matplotlib.figure import Figure
 from pytorch_lightning.loggers import TensorBoardLogger
+from pytorch_lightning.utilities import rank_zero_warn
 from torch import Tensor, nn
 
 from seqmodels.nn.state_gradients import StateRecord, record_states
@@ -112,6 +113,9 @@ class GradientFlow(pl.Callback):
         record = record_states(network if isinstance(network, nn.Module) else pl_module)
         if record.recurrent_names:
             self._record = record.start()
+        elif trainer.current_epoch == 0:
+            rank_zero_warn(f"GradientFlow: {type(pl_module).__name__} has no Recurrent layer, so there is no "
+                           "gradient through time to show (only grad_norm/* is logged)")
 
     def on_after_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         record = self._record

@@ -126,3 +126,26 @@ def test_without_a_tensorboard_logger_nothing_breaks(tmp_path) -> None:
                          default_root_dir=tmp_path)
     trainer.fit(task)
     assert task.network.recurrent.backend == "auto"
+
+
+def test_a_task_without_a_recurrent_layer_is_told_so(tmp_path) -> None:
+    class Plain(RecurrentTask):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = nn.Linear(3, 1)
+
+        def training_step(self, batch, batch_index):
+            x, y = batch
+            return (self.network(x).squeeze(-1) - y).pow(2).mean()
+
+    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, callbacks=[GradientFlow()])
+    with pytest.warns(UserWarning, match="Plain has no Recurrent layer"):
+        trainer.fit(Plain())
+
+
+@pytest.mark.parametrize("options,message", [({"every_n_epochs": 0}, "every_n_epochs must be an int >= 1"),
+                                             ({"max_steps_shown": 0}, "max_steps_shown must be >= 1")])
+def test_bad_options_are_named(options, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        GradientFlow(**options)
