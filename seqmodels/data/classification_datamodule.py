@@ -24,9 +24,17 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from seqmodels.data import agreement, reviews
-from seqmodels.data.labelled_text import LabelledText, check_labels, label_set, read_labelled, tokenize_text
+from seqmodels.data.labelled_text import (
+    LabelledText,
+    check_labelled_options,
+    check_labels,
+    label_set,
+    read_labelled,
+    tokenize_text,
+)
+from seqmodels.data.resumable import ResumableLoader
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.vocabulary import Vocabulary, check_vocabulary_options
 from seqmodels.errors import ConfigError, DataError
 
 CORPORA = ("reviews", "sst2", "files", "agreement")
@@ -95,7 +103,10 @@ class ClassificationData(SplitData):
                 raise ConfigError(f"data.distance={distance!r}: must be an integer from 1 to data.max_distance="
                                   f"{max_distance} (raise data.max_distance for longer clauses)")
         self.distance, self.max_distance = distance, max_distance
-        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
+        if corpus in ("files", "sst2"):
+            delimiter = check_labelled_options(delimiter, header, text_column, label_column, prefix="data.")
+        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size)
+        check_vocabulary_options(min_freq, max_size)
         self.corpus, self.data_dir, self.files = corpus, data_dir, files
         self.text_column, self.label_column, self.delimiter, self.header = text_column, label_column, delimiter, header
         self.lowercase, self.min_freq, self.max_size, self.seed = lowercase, min_freq, max_size, seed
@@ -165,5 +176,5 @@ class ClassificationData(SplitData):
             return collate_texts([tokens[i] for i in batch], vocabulary, [labels[i] for i in batch])
 
         sampler = self.buckets(split, [len(t) for t in tokens], batch_size, shuffle)
-        return DataLoader(list(range(len(tokens))), batch_sampler=sampler, collate_fn=collate,
-                          num_workers=self.num_workers, pin_memory=self.pin_memory())
+        return ResumableLoader(list(range(len(tokens))), batch_sampler=sampler, collate_fn=collate,
+                               num_workers=self.num_workers, pin_memory=self.pin_memory())

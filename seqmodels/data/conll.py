@@ -16,7 +16,7 @@ The simple two-column format ``token tag`` is the same format: read it with ``ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -32,10 +32,13 @@ PathLike = Union[str, Path]
 
 @dataclass(frozen=True)
 class TaggedSentence:
-    """A sentence and one tag per token (lists are accepted and stored as tuples)."""
+    """A sentence and one tag per token (lists are accepted and stored as tuples). ``line`` is the 1-based line
+    of its first token in the file it came from (0: not from a file; its token ``i`` is then on line ``line + i``);
+    it is left out of comparisons."""
 
     tokens: Tuple[str, ...]
     tags: Tuple[str, ...]
+    line: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tokens", tuple(self.tokens))
@@ -58,15 +61,15 @@ def read_conll(path: PathLike, tag_column: int = -1, token_column: int = 0) -> L
     """
     path = resolve_text_file(path)
     lines = read_lines(path)
-    sentences: List[TaggedSentence] = []
+    sentences: list[TaggedSentence] = []
     tokens: List[str] = []
     tags: List[str] = []
-    columns = first_line = 0
+    columns = first_line = sentence_line = 0
     token_index = tag_index = 0
 
     def end_sentence() -> None:
         if tokens:
-            sentences.append(TaggedSentence(tuple(tokens), tuple(tags)))
+            sentences.append(TaggedSentence(tuple(tokens), tuple(tags), sentence_line))
             tokens.clear()
             tags.clear()
 
@@ -88,6 +91,8 @@ def read_conll(path: PathLike, tag_column: int = -1, token_column: int = 0) -> L
             raise DataError(
                 f"{path}, line {number}: expected {columns} columns (like line {first_line}), found {len(fields)}"
             )
+        if not tokens:
+            sentence_line = number
         tokens.append(fields[token_index])
         tags.append(fields[tag_index])
     end_sentence()

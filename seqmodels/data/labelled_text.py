@@ -28,6 +28,10 @@ PathLike = Union[str, Path]
 Column = Union[int, str]
 
 DELIMITERS = ("\t", ",")
+# Names a command line can pass: Hydra's override grammar reads a bare `,` as a list (`data.delimiter=,` does not
+# parse), and a shell turns `\t` into two characters; `data.delimiter=comma` and `data.delimiter=tab` always work.
+DELIMITER_NAMES = {"comma": ",", "tab": "\t", "\\t": "\t", "csv": ",", "tsv": "\t"}
+HEADERS = (True, False, "auto")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
@@ -50,9 +54,9 @@ def read_labelled(
 ) -> List[LabelledText]:
     """The examples of a text classification file (UTF-8, ``.gz`` read transparently, Windows line endings accepted).
 
-    ``delimiter`` is ``"\\t"`` (fields split on tabs, no quoting: quotes are part of the text) or ``","``
-    (CSV read with the ``csv`` module: a field may be quoted, ``"a, b"``, with ``""`` for a quote inside;
-    a quoted field cannot span lines). ``text_column`` and ``label_column`` pick the columns by index
+    ``delimiter`` is ``"\\t"`` or ``"tab"`` (fields split on tabs, no quoting: quotes are part of the text) or
+    ``","`` or ``"comma"`` (CSV read with the ``csv`` module: a field may be quoted, ``"a, b"``, with ``""`` for a
+    quote inside; a quoted field cannot span lines). ``text_column`` and ``label_column`` pick the columns by index
     (negative counts from the end) or by name in the header line. Text and label are stripped of surrounding
     whitespace; extra columns are ignored; blank lines are skipped (but counted in line numbers).
 
@@ -68,10 +72,7 @@ def read_labelled(
     header's names), a malformed CSV line, and a file with no example. ``ConfigError`` for a ``delimiter`` or
     ``header`` value that is not one of those above.
     """
-    if delimiter not in DELIMITERS:
-        raise ConfigError(f"read_labelled: delimiter={delimiter!r} is not supported; use '\\t' (TSV) or ',' (CSV)")
-    if header not in (True, False, "auto"):
-        raise ConfigError(f"read_labelled: header={header!r}; use True, False or 'auto'")
+    delimiter = check_labelled_options(delimiter, header, text_column, label_column)
     path = resolve_text_file(path)
     rows = [
         (number, _split(line, delimiter, path, number))
@@ -104,6 +105,24 @@ def read_labelled(
     return examples
 
 
+def check_labelled_options(delimiter: str, header: bool | str, text_column: Column, label_column: Column,
+                           prefix: str = "") -> str:
+    """The delimiter character ``delimiter`` stands for (``"\\t"``, ``","`` or a name in ``DELIMITER_NAMES``);
+    ``ConfigError`` naming ``<prefix>delimiter``, ``<prefix>header`` or ``<prefix>text_column`` /
+    ``<prefix>label_column`` for a value :func:`read_labelled` cannot use (``prefix``: ``"data."`` for a config)."""
+    if header not in HEADERS:
+        raise ConfigError(f"{prefix}header={header!r}: use true, false or auto")
+    for option, column in (("text_column", text_column), ("label_column", label_column)):
+        if isinstance(column, bool) or not isinstance(column, (int, str)) or column == "":
+            raise ConfigError(f"{prefix}{option}={column!r}: give a column index (0, 1, -1 for the last) or the "
+                              "column's name in the header line")
+    character = DELIMITER_NAMES.get(delimiter, delimiter) if isinstance(delimiter, str) else delimiter
+    if character not in DELIMITERS:
+        raise ConfigError(f"{prefix}delimiter={delimiter!r} is not supported; use tab (TSV) or comma (CSV, quoted "
+                          "fields allowed)")
+    return character
+
+
 def _split(line: str, delimiter: str, path: Path, number: int) -> List[str]:
     """The fields of one line: split on tabs, or parsed as one CSV record."""
     if delimiter == "\t":
@@ -111,9 +130,9 @@ def _split(line: str, delimiter: str, path: Path, number: int) -> List[str]:
     try:
         return next(csv.reader([line], delimiter=delimiter, strict=True))
     except csv.Error as error:
-        raise DataError(
-            f"{path}, line {number}: malformed CSV line ({error}); a quoted field cannot span lines"
-        ) from error
+        hint = ("a field longer than the csv module's limit of {:,} characters".format(csv.field_size_limit())
+                if "field limit" in str(error) else f"{error}; a quoted field cannot span lines")
+        raise DataError(f"{path}, line {number}: malformed CSV line ({hint})") from None
 
 
 def _cell(fields: Sequence[str], index: int) -> Optional[str]:

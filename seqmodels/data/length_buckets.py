@@ -46,7 +46,7 @@ class LengthBuckets(Sampler[List[int]]):
             raise ValueError(f"LengthBuckets: rank {rank} is not one of {num_ranks} ranks")
         self.lengths = torch.as_tensor(lengths, dtype=torch.long)
         self.batch_size, self.shuffle, self.rank, self.num_ranks = batch_size, shuffle, rank, num_ranks
-        self.seed, self.epoch = seed, 0
+        self.seed, self.epoch, self._skip = seed, 0, 0
         items = len(self.lengths)
         batches = -(-items // batch_size)
         # all processes' batches: a multiple of num_ranks, or (uneven) at least one per process
@@ -65,7 +65,14 @@ class LengthBuckets(Sampler[List[int]]):
         """Draw the order of this epoch (Lightning calls it before every epoch)."""
         self.epoch = epoch
 
+    def skip_next(self, batches: int) -> None:
+        """Start the next pass at this process's ``batches``-th batch (a run resumed mid-epoch)."""
+        self._skip = batches
+
     def __iter__(self) -> Iterator[List[int]]:
+        """This epoch's batches, drawn at the first ``next`` (a generator): Lightning may create the iterator
+        before it calls :meth:`set_epoch` when a run resumes, and the order must be the resumed epoch's."""
+        skip, self._skip = self._skip, 0
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         items = len(self.lengths)
         order = torch.randperm(items, generator=generator) if self.shuffle else torch.arange(items)
@@ -76,7 +83,8 @@ class LengthBuckets(Sampler[List[int]]):
         if self.shuffle:
             batches = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
         batches = self._split_largest(batches)
-        return (batch.tolist() for batch in batches[self.rank::self.num_ranks])
+        for batch in batches[self.rank::self.num_ranks][skip:]:
+            yield batch.tolist()
 
     def _split_largest(self, batches: List[Tensor]) -> List[Tensor]:
         """Halve the largest batch until there are ``num_batches`` (checked possible in ``__init__``)."""

@@ -15,9 +15,10 @@ from torch.utils.data import DataLoader
 
 from seqmodels.data.corpora import corpus_lines
 from seqmodels.data.lm_batching import ContiguousBatches, Sentences, collate_sentences, stream_ids
+from seqmodels.data.resumable import InOrder, ResumableLoader
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
 from seqmodels.data.tokenizers import tokenizer
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.vocabulary import Vocabulary, check_vocabulary_options
 from seqmodels.errors import ConfigError
 
 BATCHING = ("bptt", "sentences")
@@ -58,7 +59,8 @@ class LanguageModelData(SplitData):
     ) -> None:
         super().__init__()
         check_choice("batching", batching, BATCHING)
-        check_positive_ints(bptt=bptt, batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
+        check_positive_ints(bptt=bptt, batch_size=batch_size, eval_batch_size=eval_batch_size)
+        check_vocabulary_options(min_freq, max_size)
         self.tokenize = tokenizer(level)  # checks the level
         self.corpus, self.data_dir, self.files, self.download = corpus, data_dir, files, download
         self.level, self.lowercase, self.min_freq, self.max_size = level, lowercase, min_freq, max_size
@@ -113,15 +115,16 @@ class LanguageModelData(SplitData):
 
     def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         if self.batching == "bptt":
-            return DataLoader(self._contiguous(split, batch_size), batch_size=None, shuffle=False,
-                              num_workers=self.num_workers, pin_memory=self.pin_memory())
+            batches = self._contiguous(split, batch_size)
+            return ResumableLoader(batches, batch_size=None, sampler=InOrder(len(batches)),
+                                   num_workers=self.num_workers, pin_memory=self.pin_memory())
         vocabulary = self.vocabulary
         collate = partial(collate_sentences, bos_id=vocabulary.bos_id, eos_id=vocabulary.eos_id,
                           pad_id=vocabulary.pad_id)
         sentences = Sentences(self.ids[split])
         batches = self.buckets(split, [len(s) for s in sentences.sentences], batch_size, shuffle)
-        return DataLoader(sentences, batch_sampler=batches, collate_fn=collate, num_workers=self.num_workers,
-                          pin_memory=self.pin_memory())
+        return ResumableLoader(sentences, batch_sampler=batches, collate_fn=collate, num_workers=self.num_workers,
+                               pin_memory=self.pin_memory())
 
     def _contiguous(self, split: str, batch_size: int) -> ContiguousBatches:
         """This process's BPTT batches: training reads its own ``batch_size`` rows of the stream; evaluation

@@ -17,6 +17,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from seqmodels.data import memory_problems
+from seqmodels.data.resumable import ResumableLoader
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints
 from seqmodels.errors import ConfigError
 
@@ -123,5 +124,5 @@ class MemoryProblemData(SplitData):
             return MemoryBatch(data.inputs[index], data.targets[index])
 
         sampler = self.buckets(split, [data.inputs.size(1)] * len(data.inputs), batch_size, shuffle)
-        return DataLoader(list(range(len(data.inputs))), batch_sampler=sampler, collate_fn=collate,
-                          num_workers=self.num_workers, pin_memory=self.pin_memory())
+        return ResumableLoader(list(range(len(data.inputs))), batch_sampler=sampler, collate_fn=collate,
+                               num_workers=self.num_workers, pin_memory=self.pin_memory())

@@ -29,6 +29,15 @@ _SCHEME_PREFIXES: Dict[str, Tuple[str, ...]] = {"iob1": ("B", "I", "O"), "iob2":
 Span = Tuple[str, int, int]
 
 
+class TagError(DataError):
+    """A tag that is malformed, or not of the scheme, at ``position`` in its sentence; ``detail`` says what is
+    wrong without the position, so that a reader of files can name the file and line instead."""
+
+    def __init__(self, position: int, detail: str) -> None:
+        super().__init__(f"position {position}: {detail}")
+        self.position, self.detail = position, detail
+
+
 def _check_scheme(scheme: str) -> str:
     if scheme not in SCHEMES:
         raise ValueError(f"unknown tag scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
@@ -56,7 +65,7 @@ def _split_all(tags: Sequence[str]) -> List[Tuple[str, Optional[str]]]:
         try:
             parts.append(split_tag(tag))
         except DataError as error:
-            raise DataError(f"position {position}: {error}") from None
+            raise TagError(position, str(error)) from None
     return parts
 
 
@@ -138,7 +147,7 @@ def convert(tags: Sequence[str], source: str, target: str) -> List[str]:
     _check_scheme(target)
     for position, (prefix, _) in enumerate(_split_all(tags)):
         if prefix not in _SCHEME_PREFIXES[source]:
-            raise DataError(f"position {position}: tag {tags[position]!r} is not a {source} tag")
+            raise TagError(position, f"tag {tags[position]!r} is not a {source} tag")
     return from_spans(spans(tags), len(tags), target)
 
 
@@ -177,7 +186,7 @@ def validate(tags: Sequence[str], scheme: str) -> bool:
     parts = _split_all(tags)
     for position, (prefix, _) in enumerate(parts):
         if prefix not in _SCHEME_PREFIXES[scheme]:
-            raise DataError(f"position {position}: tag {tags[position]!r} is not a {scheme} tag")
+            raise TagError(position, f"tag {tags[position]!r} is not a {scheme} tag")
     if parts and not _may_start(parts[0][0], scheme):
         raise DataError(f"position 0: a {scheme} sentence cannot start with {tags[0]!r}")
     for position in range(1, len(parts)):

@@ -20,9 +20,12 @@ from torch.utils.data import DataLoader
 
 from seqmodels.data import name_tagging
 from seqmodels.data.conll import TaggedSentence, read_conll
+from seqmodels.data.resumable import ResumableLoader
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
-from seqmodels.data.tag_schemes import SCHEMES, convert, entity_type, from_spans, spans
+from seqmodels.data.tag_schemes import SCHEMES, TagError, convert, entity_type, from_spans, spans
 from seqmodels.data.tagging_batches import TaggingBatch, TaggingEncoder
+from seqmodels.data.vocabulary import check_vocabulary_options
+from seqmodels.errors import ConfigError, DataError
 
 CORPORA = ("names", "conll2003", "files")
 CONLL2003 = {"train": "eng.train", "valid": "eng.testa", "test": "eng.testb"}
@@ -74,7 +77,12 @@ class TaggingData(SplitData):
         check_choice("corpus", corpus, CORPORA)
         check_choice("source_scheme", source_scheme, SCHEMES)
         check_choice("scheme", scheme, SCHEMES)
-        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
+        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size)
+        check_vocabulary_options(min_freq, max_size)
+        if isinstance(tag_column, bool) or not isinstance(tag_column, int):
+            raise ConfigError(f"data.tag_column={tag_column!r}: give the index of the tags' column (-1: the last)")
+        if isinstance(entity_types, str):  # data.entity_types=PER: one type, not the set of its letters
+            entity_types = [entity_types]
         self.corpus, self.data_dir, self.files, self.tag_column = corpus, data_dir, files, tag_column
         self.source_scheme = "iob1" if corpus == "conll2003" else source_scheme
         self.scheme, self.lowercase, self.characters = scheme, lowercase, characters
@@ -96,22 +104,52 @@ class TaggingData(SplitData):
         if self.sentences:
             return
         raw = self._read()
-        self.sentences = {split: [TaggedSentence(s.tokens, tuple(self._convert(s.tags))) for s in sentences]
+        self.sentences = {split: [self._convert(sentence, split, number)
+                                  for number, sentence in enumerate(sentences, start=1)]
                           for split, sentences in raw.items()}
         if self.encoder is None:
             types = sorted({entity_type(tag) for s in self.sentences["train"] for tag in s.tags} - {None})
+            if self.entity_types is not None and not self.entity_types <= set(types):
+                found = sorted({entity_type(tag) for s in raw["train"] for tag in s.tags} - {None})
+                raise ConfigError(f"data.entity_types={sorted(self.entity_types)}: the training data has no entity of "
+                                  f"type {sorted(self.entity_types - set(types))}; its types are {found}")
             self.encoder = TaggingEncoder.build([s.tokens for s in self.sentences["train"]],
                                                 scheme_tags(types, self.scheme), self.lowercase, self.characters,
                                                 self.min_freq, self.max_size)
+        for split, sentences in self.sentences.items():
+            self._check_known_tags(split, sentences)
         self.tag_ids = {split: [self.encoder.tag_ids_of(s.tags, self._where(split)) for s in sentences]
                         for split, sentences in self.sentences.items()}
 
-    def _convert(self, tags: Sequence[str]) -> List[str]:
-        """Tags in the model's scheme, the entity types left out turned into "O"."""
-        if self.entity_types is not None:
-            kept = [span for span in spans(tags) if span[0] in self.entity_types]
-            return from_spans(kept, len(tags), self.scheme)
-        return convert(tags, self.source_scheme, self.scheme)
+    def _convert(self, sentence: TaggedSentence, split: str, number: int) -> TaggedSentence:
+        """The sentence with its tags in the model's scheme, the entity types left out turned into "O"; a malformed
+        tag, or one of another scheme than ``data.source_scheme``, is a ``DataError`` naming the file and line."""
+        try:
+            if self.entity_types is not None:
+                kept = [span for span in spans(sentence.tags) if span[0] in self.entity_types]
+                tags = from_spans(kept, len(sentence.tags), self.scheme)
+            else:
+                tags = convert(sentence.tags, self.source_scheme, self.scheme)
+        except TagError as error:
+            raise DataError(f"{self._token_where(split, sentence, number, error.position)}: {error.detail}; check "
+                            f"data.tag_column={self.tag_column} (the column of the NER tags) and data.source_scheme="
+                            f"{self.source_scheme} (the files' scheme: {', '.join(SCHEMES)})") from None
+        return TaggedSentence(sentence.tokens, tuple(tags), sentence.line)
+
+    def _check_known_tags(self, split: str, sentences: Sequence[TaggedSentence]) -> None:
+        """A ``DataError`` naming the file and line of the first tag the encoder's tag set lacks (an entity type the
+        training data never had)."""
+        for number, sentence in enumerate(sentences, start=1):
+            for position, tag in enumerate(sentence.tags):
+                if tag not in self.encoder.tag_ids:
+                    raise DataError(f"{self._token_where(split, sentence, number, position)}: tag {tag!r} does not "
+                                    f"occur in the training data, whose tags are {self.encoder.tags}")
+
+    def _token_where(self, split: str, sentence: TaggedSentence, number: int, position: int) -> str:
+        """Where token ``position`` of sentence ``number`` of ``split`` is: its file and line, when it has one."""
+        if sentence.line:
+            return f"{self._where(split)}, line {sentence.line + position}"
+        return f"{self._where(split)}, sentence {number}, token {position + 1}"
 
     def _read(self) -> Dict[str, List[TaggedSentence]]:
         if self.corpus == "names":
@@ -154,5 +192,5 @@ class TaggingData(SplitData):
             return encoder.collate([sentences[i] for i in batch], [tag_ids[i] for i in batch])
 
         sampler = self.buckets(split, [len(s) for s in sentences], batch_size, shuffle)
-        return DataLoader(list(range(len(sentences))), batch_sampler=sampler, collate_fn=collate,
-                          num_workers=self.num_workers, pin_memory=self.pin_memory())
+        return ResumableLoader(list(range(len(sentences))), batch_sampler=sampler, collate_fn=collate,
+                               num_workers=self.num_workers, pin_memory=self.pin_memory())

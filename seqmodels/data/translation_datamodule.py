@@ -26,8 +26,9 @@ from torch.utils.data import DataLoader
 
 from seqmodels.data import dates
 from seqmodels.data.parallel_text import LEVELS, read_parallel, read_parallel_tsv, translation_tokens
+from seqmodels.data.resumable import ResumableLoader
 from seqmodels.data.split_data import REQUIRED, SplitData, check_choice, check_positive_ints, corpus_files
-from seqmodels.data.vocabulary import SPECIALS, Vocabulary
+from seqmodels.data.vocabulary import Vocabulary, check_vocabulary_options
 from seqmodels.errors import ConfigError, DataError
 
 CORPORA = ("dates", "multi30k", "files")
@@ -107,13 +108,10 @@ class TranslationData(SplitData):
         check_choice("corpus", corpus, CORPORA)
         check_choice("source_level", source_level, LEVELS)
         check_choice("target_level", target_level, LEVELS)
-        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
-        optional = {"max_size": max_size, "max_source_length": max_source_length,
-                    "max_target_length": max_target_length}
+        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size)
+        check_vocabulary_options(min_freq, max_size)
+        optional = {"max_source_length": max_source_length, "max_target_length": max_target_length}
         check_positive_ints(**{option: value for option, value in optional.items() if value is not None})
-        if max_size is not None and max_size <= len(SPECIALS):
-            raise ConfigError(f"data.max_size={max_size}: must exceed the {len(SPECIALS)} special tokens "
-                              f"{list(SPECIALS)}")
         if shared_vocabulary and source_level != target_level:
             raise ConfigError(f"data.shared_vocabulary=true needs one level on both sides, but data.source_level="
                               f"{source_level} and data.target_level={target_level}")
@@ -204,11 +202,14 @@ class TranslationData(SplitData):
     def _build_vocabularies(self) -> None:
         sources, targets = self.source_tokens["train"], self.target_tokens["train"]
         if self.shared_vocabulary:
-            shared = Vocabulary.build(sources + targets, self.min_freq, self.max_size, level=self.source_level)
+            shared = Vocabulary.build(sources + targets, self.min_freq, self.max_size, level=self.source_level,
+                                      what="the training pairs (both sides)")
             self.source_vocabulary = self.target_vocabulary = shared
         else:
-            self.source_vocabulary = Vocabulary.build(sources, self.min_freq, self.max_size, level=self.source_level)
-            self.target_vocabulary = Vocabulary.build(targets, self.min_freq, self.max_size, level=self.target_level)
+            self.source_vocabulary = Vocabulary.build(sources, self.min_freq, self.max_size, level=self.source_level,
+                                                      what="the training sources")
+            self.target_vocabulary = Vocabulary.build(targets, self.min_freq, self.max_size, level=self.target_level,
+                                                      what="the training targets")
 
     @property
     def has_test(self) -> bool:
@@ -241,8 +242,8 @@ class TranslationData(SplitData):
                                  target_vocabulary, batch)
 
         sampler = self.buckets(split, [len(tokens) for tokens in sources], batch_size, shuffle)
-        return DataLoader(list(range(len(sources))), batch_sampler=sampler, collate_fn=collate,
-                          num_workers=self.num_workers, pin_memory=self.pin_memory())
+        return ResumableLoader(list(range(len(sources))), batch_sampler=sampler, collate_fn=collate,
+                               num_workers=self.num_workers, pin_memory=self.pin_memory())
 
 
 def pair_files(files: Optional[Mapping[str, Any]]) -> Dict[str, Any]:

@@ -21,9 +21,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from seqmodels.data.corpora import corpus_lines
 from seqmodels.data.labelled_text import tokenize_text
+from seqmodels.data.resumable import ResumableLoader
 from seqmodels.data.skipgram_pairs import NegativeSampler, cbow_examples, keep_probabilities, skipgram_pairs
 from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, data_seed
-from seqmodels.data.vocabulary import SPECIALS, Vocabulary
+from seqmodels.data.vocabulary import SPECIALS, Vocabulary, check_vocabulary_options
 
 ARCHITECTURES = ("skipgram", "cbow")
 
@@ -75,7 +76,8 @@ class Word2VecData(SplitData):
     ) -> None:
         super().__init__()
         check_choice("architecture", architecture, ARCHITECTURES)
-        check_positive_ints(window=window, batch_size=batch_size, eval_batch_size=eval_batch_size, min_freq=min_freq)
+        check_positive_ints(window=window, batch_size=batch_size, eval_batch_size=eval_batch_size)
+        check_vocabulary_options(min_freq, max_size)
         self.corpus, self.data_dir, self.files, self.download = corpus, data_dir, files, download
         self.lowercase, self.min_freq, self.max_size = lowercase, min_freq, max_size
         self.architecture, self.window, self.subsample, self.negatives = architecture, window, subsample, negatives
@@ -141,5 +143,5 @@ class Word2VecData(SplitData):
         collate = partial(collate_examples, sampler=sampler, negatives=self.negatives, generator=generator)
         lengths = torch.ones(len(examples), dtype=torch.long)  # one length: plain batches, shared out
         batches = self.buckets(split, lengths, batch_size, shuffle)
-        return DataLoader(examples, batch_sampler=batches, collate_fn=collate, num_workers=self.num_workers,
-                          pin_memory=self.pin_memory())
+        return ResumableLoader(examples, batch_sampler=batches, collate_fn=collate, num_workers=self.num_workers,
+                               pin_memory=self.pin_memory())

@@ -34,6 +34,7 @@ from typing import IO, Collection, Iterable, Iterator, List, Optional, Sequence,
 import torch
 from torch import Tensor, nn
 
+from seqmodels.data.text_files import READ_ERRORS, check_not_folder
 from seqmodels.errors import ConfigError, DataError
 
 _SNIFF_BYTES = 1 << 16   # bytes after the header searched for binary data
@@ -175,6 +176,7 @@ def _read(path: Path, limit: Optional[int], keep: Optional[Collection[str]]) -> 
     """read_vectors, keeping only the words in ``keep`` (all when None)."""
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be >= 0, got {limit}")
+    check_not_folder(path)
     try:
         f = _open(path, "rb")
     except OSError as error:
@@ -203,8 +205,9 @@ def _read(path: Path, limit: Optional[int], keep: Optional[Collection[str]]) -> 
             if binary:
                 return _read_binary(path, f, header, limit, keep)
             return _read_text(path, f, number + 1, header, limit, keep)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise DataError(f"cannot read vector file {path}: {error}") from None
+    except READ_ERRORS as error:
+        damaged = " (a damaged or truncated .gz file)" if path.suffix == ".gz" else ""
+        raise DataError(f"cannot read vector file {path}{damaged}: {error}") from None
 
 
 def _header(line: bytes) -> Optional[Tuple[int, int]]:
@@ -323,8 +326,8 @@ def _read_binary(path: Path, f: IO[bytes], header: Tuple[int, int], limit: Optio
     def fill(needed: int) -> bool:
         """Make buffer[pos:] at least ``needed`` bytes long; False at the end of the file."""
         nonlocal buffer, pos, offset
-        while len(buffer) - pos < needed:
-            chunk = f.read(max(_CHUNK_BYTES, needed))
+        while len(buffer) - pos < needed:  # chunk by chunk: a bogus header dimension must not allocate terabytes
+            chunk = f.read(_CHUNK_BYTES)
             if not chunk:
                 return False
             offset += pos

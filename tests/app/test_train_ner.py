@@ -149,7 +149,7 @@ TRAIN_TEXT = "Harry B-PER\nPotter I-PER\nlives O\nin O\nLondon B-LOC\n.O O\n\nMa
 
 def test_an_unknown_tag_in_the_validation_file_names_it_and_the_file(tmp_path: Path) -> None:
     overrides = tagged_files(tmp_path, TRAIN_TEXT, "Acme B-ORG\nsells O\n")
-    with pytest.raises(DataError, match=r"valid\.txt: tag 'B-ORG' does not occur in the training data"):
+    with pytest.raises(DataError, match=r"valid\.txt, line 1: tag 'B-ORG' does not occur in the training data"):
         train(tmp_path / "run", overrides, tiny=TINY_NER)
 
 

@@ -147,7 +147,7 @@ def test_missing_sst2_says_where_to_put_it(tmp_path: Path) -> None:
 
 
 def test_labelled_files_without_paths_name_the_option() -> None:
-    """Through train.py, Hydra stops first at the ``???``: "Missing mandatory value: data.files.train"."""
+    """``data.files.*`` default to null, so through train.py too the datamodule names the missing option."""
     from seqmodels.data.classification_datamodule import ClassificationData
 
     with pytest.raises(ConfigError, match=r"data\.files\.valid is not set"):
