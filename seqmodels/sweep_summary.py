@@ -83,8 +83,8 @@ def rank(jobs: List[JobResult], metric: str, mode: str) -> List[JobResult]:
     def key(job: JobResult) -> tuple:
         if job.metrics is None:
             return (2, 0.0, job.num)
-        value = job.metrics.get(metric, math.nan)
-        if math.isnan(value):
+        value = job.metrics.get(metric)  # null in metrics.json: not finite
+        if value is None or math.isnan(value):
             return (1, 0.0, job.num)
         return (0, value if mode == "min" else -value, job.num)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -25,37 +24,51 @@ from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 from pytorch_lightning.utilities import rank_zero_info, rank_zero_only
 
+from seqmodels.callbacks.divergence import DivergenceGuard
+from seqmodels.callbacks.resume_state import ResumeState
+from seqmodels.checkpoints import SafeCheckpointIO, read_checkpoint
+from seqmodels.checkpoints.compatibility import check_resumable, check_task_kind
 from seqmodels.data.vocabulary import Vocabulary
 from seqmodels.errors import ConfigError, DataError
+from seqmodels.run_folder import register_run_folder_resolver
 from seqmodels.sweep_summary import register_resolver
 from seqmodels.tasks.base import HP_METRIC, SequenceTask
 
 # Lightning 2.6 calls a torch.utils._pytree check that torch >= 2.10 deprecates: nothing a user can act on.
 warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning)
 register_resolver()  # ${job_dirname:...}, which names sweep job folders (configs/hydra/default.yaml)
+register_run_folder_resolver()  # ${run_folder:...}, a new folder for every run, however many start at once
 
 
 def run(cfg: DictConfig) -> Dict[str, float]:
     """Train, test and return every logged metric (floats), e.g. ``{"val/ppl": 4.2, "test/ppl": 4.5}``."""
     _check_accelerator(OmegaConf.select(cfg, "trainer.accelerator"))
+    _check_run_options(cfg)
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     output_dir = Path(cfg.paths.output_dir)
     ckpt_path = cfg.get("ckpt_path")
+    checkpoint = read_checkpoint(ckpt_path, option="ckpt_path=") if ckpt_path else None
+    if checkpoint is not None:
+        check_task_kind(checkpoint, cfg.task.get("_target_", ""), f"ckpt_path={ckpt_path}")
     datamodule = _build(cfg.data, "data")
-    if ckpt_path:
-        datamodule.use_vocabulary(_checkpoint_vocabulary(ckpt_path, datamodule.vocabulary_hparam))
+    if checkpoint is not None:
+        datamodule.use_vocabulary(_checkpoint_vocabulary(checkpoint, ckpt_path, datamodule.vocabulary_hparam))
     datamodule.prepare_data()
     datamodule.setup("fit")
     model_options = OmegaConf.to_container(cfg.model, resolve=True)
     task: SequenceTask = _build(cfg.task, "task", model=model_options, **datamodule.task_arguments())
+    if checkpoint is not None:
+        check_resumable(checkpoint, task, f"ckpt_path={ckpt_path}")
     if cfg.get("compile"):
         task.network.compile()  # in place: the state_dict keys (and so the checkpoints) stay the same
     if task.main_metric != cfg.optimized_metric:
         raise ConfigError(f"optimized_metric={cfg.optimized_metric!r}, but this task reports {task.main_metric!r}")
-    callbacks = _build_all(cfg.get("callbacks"), "callbacks")
+    # never switched off: a diverging run stops at once, and a resumed run draws the same random numbers
+    callbacks = [*_build_all(cfg.get("callbacks"), "callbacks"), DivergenceGuard(), ResumeState()]
     loggers: List[Logger] = _build_all(cfg.get("logger"), "logger")
-    trainer: pl.Trainer = _build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False)
+    trainer: pl.Trainer = _build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
+                                 plugins=[SafeCheckpointIO()])
     _write_run_files(cfg, datamodule, output_dir, loggers, task)
 
     if cfg.get("train", True):
@@ -72,6 +85,17 @@ def run(cfg: DictConfig) -> Dict[str, float]:
     _write_metrics(output_dir, metrics)
     _print_summary(output_dir, metrics, task, trainer)
     return metrics
+
+
+def _check_run_options(cfg: DictConfig) -> None:
+    """The top-level options are what they must be before anything is built: a seed is an integer, and a run
+    that does not train tests a checkpoint it is given."""
+    seed = cfg.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ConfigError(f"seed={seed!r}: must be an integer (or null for a random start)")
+    if not cfg.get("train", True) and not cfg.get("ckpt_path"):
+        raise ConfigError("train=false needs ckpt_path=<checkpoint> to test: without one it would test an "
+                          "untrained, random model")
 
 
 def _check_accelerator(accelerator: Optional[str]) -> None:
@@ -105,16 +129,10 @@ def _build_all(node: Optional[DictConfig], option: str) -> List[Any]:
     return [_build(entry, f"{option}.{name}") for name, entry in node.items() if entry is not None]
 
 
-def _checkpoint_vocabulary(ckpt_path: str, key: str) -> Any:
+def _checkpoint_vocabulary(checkpoint: Dict[str, Any], ckpt_path: str, key: str) -> Any:
     """The vocabulary a checkpoint was trained with (its hyperparameter ``key``): resuming must not
     renumber the tokens."""
-    path = Path(ckpt_path)
-    if not path.is_file():
-        raise ConfigError(f"ckpt_path={ckpt_path}: no such checkpoint file")
-    try:
-        hparams = torch.load(path, map_location="cpu", weights_only=True).get("hyper_parameters", {})
-    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as error:
-        raise ConfigError(f"ckpt_path={ckpt_path}: not a checkpoint written by seqmodels ({error})") from error
+    hparams = checkpoint.get("hyper_parameters", {})
     if key not in hparams:
         raise ConfigError(f"ckpt_path={ckpt_path}: the checkpoint holds no vocabulary for this task; was it written "
                           f"by train.py with the same task?")
@@ -125,7 +143,11 @@ def _checkpoint_vocabulary(ckpt_path: str, key: str) -> Any:
 def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers: List[Logger],
                      task: SequenceTask) -> None:
     """The resolved config, the vocabulary JSON beside checkpoints/, the hparams for TensorBoard."""
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"paths.output_dir={output_dir}: cannot create the run folder ({error.strerror or error}); "
+                          "point paths.log_dir (SEQMODELS_LOG_DIR) at a writable folder") from None
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     for name, vocabulary in datamodule.vocabularies().items():  # Vocabulary objects, or plain lists (a tag set)
         path = output_dir / f"{name}.json"
@@ -142,9 +164,11 @@ def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers
 
 @rank_zero_only
 def _write_metrics(output_dir: Path, metrics: Dict[str, float]) -> None:
-    """``metrics.json``: every metric ``run`` returns, for the sweep summary (seqmodels.sweep_summary)."""
+    """``metrics.json``: every metric ``run`` returns, for the sweep summary (seqmodels.sweep_summary); strict
+    JSON, so a metric that is not finite (a perplexity that overflowed) is written as ``null``."""
+    finite = {name: value if math.isfinite(value) else None for name, value in sorted(metrics.items())}
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "metrics.json").write_text(json.dumps(dict(sorted(metrics.items())), indent=1) + "\n",
+    (output_dir / "metrics.json").write_text(json.dumps(finite, indent=1, allow_nan=False) + "\n",
                                              encoding="utf-8")
 
 

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import math
-import pickle
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 
@@ -21,6 +20,8 @@ import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import nn
 
+from seqmodels.checkpoints import check_task_kind, read_checkpoint, task_class_name
+from seqmodels.checkpoints.compatibility import TASK_KEY
 from seqmodels.data.vocabulary import SPECIALS, Vocabulary
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.nn.embedding import pretrained_embedding
@@ -109,6 +110,7 @@ class SequenceTask(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
         checkpoint["best_score"] = self.best_score  # so hp/best survives a resume
+        checkpoint[TASK_KEY] = task_class_name(type(self))  # which task can load it (checked when loading)
 
     def on_load_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
         self.best_score = checkpoint.get("best_score")
@@ -131,15 +133,15 @@ class SequenceTask(pl.LightningModule):
 
     @classmethod
     def load(cls: type[TaskT], path: Union[str, Path], map_location: str = "cpu") -> TaskT:
-        """A trained task from a checkpoint written by ``train.py``, loaded weights-only, in eval mode."""
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"{path}: no such checkpoint file")
+        """A trained task from a checkpoint written by ``train.py``, loaded weights-only and checked against its
+        weights' digest, in eval mode; a checkpoint of another task is a one-line error naming both."""
+        checkpoint = read_checkpoint(path, map_location=map_location)
+        check_task_kind(checkpoint, task_class_name(cls), str(path))
         try:
             task = cls.load_from_checkpoint(path, map_location=map_location, weights_only=True, **cls.reload_overrides)
-        except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, EOFError) as error:
+        except (RuntimeError, KeyError, TypeError, ValueError) as error:
             raise DataError(
                 f"{path}: cannot load it as a {cls.__name__} checkpoint written by seqmodels "
-                f"({type(error).__name__}: {error})"
+                f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})"
             ) from error
         return task.eval()
