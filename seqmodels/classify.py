@@ -7,24 +7,23 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, run_command
+from seqmodels.cli import add_checkpoint_argument, load_task, read_sentences, run_command
 from seqmodels.tasks.classification import ClassificationTask
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m seqmodels.classify", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
-    parser.add_argument("texts", nargs="*", help="texts to classify (default: one per line from stdin)")
+    parser.add_argument("texts", nargs="*", help="texts to classify (default: one per line from stdin, UTF-8)")
     parser.add_argument("--all", action="store_true", help="print the probability of every label")
     return parser
 
 
 def classify_command(arguments: argparse.Namespace) -> None:
-    task = ClassificationTask.load(arguments.ckpt, map_location=arguments.device)
-    texts = arguments.texts or [line for line in sys.stdin.read().splitlines() if line.strip()]
+    task = load_task(ClassificationTask, arguments)
+    texts = read_sentences(arguments.texts, "classify", noun="text")
     for prediction in task.classify(texts):
         extra = ("  " + " ".join(f"{label}={p:.3f}" for label, p in prediction.probabilities.items())
                  if arguments.all else "")

@@ -1,27 +1,237 @@
-"""What the command-line entries share: loading a trained task and reporting user errors
-as one line (exit code 2) rather than a traceback."""
+"""What the command-line entries share: checking their options, loading a trained task, reading sentences
+from the arguments or from stdin, and reporting user errors as one line (exit code 2) rather than a traceback.
+
+Every check names the option (``-n 0: must be at least 1``), the file (``--conll data/: is a folder, not a
+file``) or the line (``stdin: line 3 is not UTF-8 (byte 0xff at column 5)``) and says what to do.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
-from typing import Callable, List, Optional
+from pathlib import Path
+from typing import BinaryIO, Callable, List, Optional, Sequence, TypeVar, Union
 
-from seqmodels.errors import SeqmodelsError
+import torch
+
+from seqmodels.errors import ConfigError, DataError, SeqmodelsError
+
+TaskT = TypeVar("TaskT")
 
 
 def add_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ckpt", required=True, metavar="PATH",
                         help="a checkpoint written by train.py, e.g. logs/lm/runs/<date>/checkpoints/last.ckpt")
-    parser.add_argument("--device", default="cpu", help="where to run the model (cpu, cuda, ...)")
+    parser.add_argument("--device", default="cpu", help="where to run the model (cpu, cuda, cuda:N, mps)")
 
 
 def run_command(main: Callable[[argparse.Namespace], None], parser: argparse.ArgumentParser,
                 argv: Optional[List[str]] = None) -> None:
-    """Parse ``argv`` and call ``main``; a SeqmodelsError ends the program with its message."""
+    """Parse ``argv`` and call ``main``. A SeqmodelsError, or running out of memory, ends the program with one
+    line ``<prog>: error: <message>`` and exit code 2; a closed output pipe (``... | head -1``) ends it quietly."""
     arguments = parser.parse_args(argv)
     try:
         main(arguments)
     except SeqmodelsError as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+        fail(parser.prog, str(error))
+    except torch.OutOfMemoryError as error:
+        fail(parser.prog, f"out of memory on --device {getattr(arguments, 'device', 'cpu')} "
+                          f"({first_line(error)}); give shorter or fewer inputs, or another --device")
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head -1`): stop quietly, and keep Python from complaining at exit
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is no file (e.g. captured in-process): nothing is left to flush
+            pass
+        raise SystemExit(0) from None
+
+
+def fail(prog: str, message: str) -> None:
+    """Print ``<prog>: error: <message>`` on one line of stderr and exit with code 2."""
+    print(f"{prog}: error: {' '.join(message.split())}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def warn(prog: str, message: str) -> None:
+    """Print ``<prog>: warning: <message>`` on one line of stderr (the command goes on)."""
+    print(f"{prog}: warning: {message}", file=sys.stderr)
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-blank line of ``str(error)``, or the error's type name when it has no message."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return lines[0].strip() if lines else type(error).__name__
+
+
+# -- option values -----------------------------------------------------------------------------------------
+
+
+def require_int(option: str, value: Optional[int], minimum: int, maximum: Optional[int] = None,
+                what: str = "", why: str = "") -> None:
+    """ConfigError ``<option> <value>: [what ]must be at least <minimum>`` (or at most ``maximum``, with ``why``);
+    ``None`` (the option left out) passes."""
+    if value is None:
+        return
+    if value < minimum:
+        raise ConfigError(f"{option} {value}: {what}must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{option} {value}: {what}must be at most {maximum:,}{f' ({why})' if why else ''}")
+
+
+def require_finite(option: str, value: Optional[float], minimum: float = 0.0, rule: str = "") -> None:
+    """ConfigError when ``value`` is NaN, infinite or below ``minimum``; ``rule`` (default: "must be a finite
+    number >= <minimum>") follows ``<option> <value>:`` in the message. ``None`` passes."""
+    if value is None or (math.isfinite(value) and value >= minimum):
+        return
+    raise ConfigError(f"{option} {value}: {rule or f'must be a finite number >= {minimum:g}'}")
+
+
+def resolve_device(name: str) -> str:
+    """``name`` when a model can run there; ConfigError naming ``--device`` otherwise (an unknown device type,
+    CUDA or MPS where there is none, a GPU index past the last one)."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ConfigError(f"--device {name}: not a device; use cpu, cuda, cuda:N (a GPU's index) or mps") from None
+    if device.type == "cpu":
+        return name
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ConfigError(f"--device {name}: no CUDA GPU is visible here; use --device cpu")
+        if device.index is not None and device.index >= count:
+            raise ConfigError(f"--device {name}: there {'is' if count == 1 else 'are'} {count} CUDA GPU"
+                              f"{'' if count == 1 else 's'} here (cuda:0..cuda:{count - 1})")
+        return name
+    if device.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ConfigError(f"--device {name}: MPS (Apple GPU) is not available here; use --device cpu")
+        return name
+    raise ConfigError(f"--device {name}: the commands run on cpu, cuda, cuda:N or mps, not on {device.type}")
+
+
+# -- files ------------------------------------------------------------------------------------------------------
+
+
+def check_not_folder(option: str, path: Union[str, Path]) -> None:
+    """DataError when ``path`` is a folder: the one case "no such file" would misreport."""
+    if Path(path).is_dir():
+        raise DataError(f"{option} {path}: is a folder, not a file; give the path of a file inside it")
+
+
+def input_file(option: str, path: Union[str, Path], kind: str = "file") -> Path:
+    """``path`` when it is a readable regular file; else DataError ``<option> <path>: ...`` saying why
+    (a folder, missing, not a regular file). ``kind`` names what is expected ("checkpoint file", ...)."""
+    check_not_folder(option, path)
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{option} {path}: no such {kind}")
+    if not path.is_file():
+        raise DataError(f"{option} {path}: not a regular file; give the path of a {kind}")
+    return path
+
+
+def output_file(option: str, path: Union[str, Path]) -> Path:
+    """``path`` when a file can be written there: not a folder, and its folder exists (checked before any work
+    is done, so a typo does not cost a whole run)."""
+    path = Path(path)
+    check_not_folder(option, path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise DataError(f"{option} {path}: cannot write the file, its folder {folder} does not exist; "
+                        "create it first or give another path")
+    return path
+
+
+def output_folder(option: str, path: Union[str, Path]) -> Path:
+    """``path`` as a folder, created (with its parents) when missing; DataError naming it when it cannot be."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise DataError(f"{option} {path}: is a file, not a folder; give a folder to write into")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"{option} {path}: cannot create the folder ({error.strerror or first_line(error)}); "
+                        "give a folder you can write to") from None
+    return path
+
+
+def write_failed(option: str, path: Union[str, Path], error: OSError) -> DataError:
+    """The DataError for a write to ``path`` that failed with ``error`` (disk full, permission, ...)."""
+    return DataError(f"{option} {path}: cannot write the file ({error.strerror or first_line(error)})")
+
+
+# -- loading a task -------------------------------------------------------------------------------------------
+
+
+def load_task(task_class: Callable[..., TaskT], arguments: argparse.Namespace) -> TaskT:
+    """``task_class.load(--ckpt, map_location=--device)``, with the path and the device checked first so
+    that a folder, a missing file or a device that is not there is named as such."""
+    device = resolve_device(arguments.device)
+    path = input_file("--ckpt", arguments.ckpt, "checkpoint file")
+    return task_class.load(path, map_location=device)  # type: ignore[attr-defined]
+
+
+# -- sentences --------------------------------------------------------------------------------------------------
+
+
+def decode_lines(data: bytes, source: str = "stdin") -> List[str]:
+    """The lines of ``data``, strictly UTF-8 (a leading byte-order mark dropped; ``\\r\\n`` read as ``\\n``).
+
+    Raises:
+        DataError: ``<source>: line L is not UTF-8 (byte 0xNN at column C)`` for the first bad byte, or a
+            NUL byte (binary data or UTF-16 text), naming its line.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[line_start:error.start].decode("utf-8")) + 1
+        raise DataError(f"{source}: line {line} is not UTF-8 (byte 0x{data[error.start]:02x} at column {column}); "
+                        "convert the input to UTF-8, e.g. with iconv -f latin1 -t utf-8") from None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    lines = [line.removesuffix("\r") for line in lines]
+    for number, line in enumerate(lines, 1):
+        if "\0" in line:
+            raise DataError(f"{source}: line {number} holds a NUL byte; this is binary data or UTF-16 text, "
+                            "not UTF-8 text (convert UTF-16 with iconv -f utf-16 -t utf-8)")
+    return lines
+
+
+def read_stdin(stream: Optional[BinaryIO] = None) -> List[str]:
+    """The lines of stdin (``sys.stdin.buffer``), read as bytes and decoded strictly by :func:`decode_lines`."""
+    if stream is None:
+        binary = getattr(sys.stdin, "buffer", None)
+        if binary is None:  # a text stream without bytes underneath (e.g. io.StringIO): already decoded
+            return decode_lines(sys.stdin.read().encode("utf-8", "surrogateescape"))
+        stream = binary
+    return decode_lines(stream.read())
+
+
+def read_sentences(arguments: Sequence[str], verb: str, noun: str = "sentence", from_stdin: bool = True) -> List[str]:
+    """The sentences to ``verb``: the command-line ``arguments``, else (``from_stdin``) the non-blank lines of
+    stdin, strictly UTF-8.
+
+    Raises:
+        ConfigError: an argument is empty or blank (``sentence argument 2 is empty``).
+        DataError: stdin is not UTF-8, or holds no text at all.
+    """
+    stdin_hint = f", or no {noun} argument at all to read one {noun} a line from stdin" if from_stdin else ""
+    for number, sentence in enumerate(arguments, 1):
+        if not sentence.strip():
+            raise ConfigError(f"{noun} argument {number} is {'blank' if sentence else 'empty'}: give some text to "
+                              f"{verb}, not a {noun} without words{stdin_hint}")
+    if arguments or not from_stdin:
+        return list(arguments)
+    sentences = [line for line in read_stdin() if line.strip()]
+    if not sentences:
+        raise DataError(f"stdin: no text to {verb} (it is empty or blank); give {noun}s as arguments or one a line "
+                        "on stdin")
+    return sentences

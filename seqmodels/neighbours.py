@@ -14,13 +14,13 @@ holds (see ``checkpoint_tokens``). The special tokens (<pad>, <unk>, <bos>, <eos
 from __future__ import annotations
 
 import argparse
-import pickle
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
-from seqmodels.cli import run_command
+from seqmodels.checkpoints import read_checkpoint
+from seqmodels.cli import input_file, run_command
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.similarity import WordVectors
 
@@ -55,12 +55,11 @@ def checkpoint_vectors(path: str | Path) -> WordVectors:
             embedding and the vocabulary differ in size.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a checkpoint file; give the path of a .ckpt file inside it")
     if not path.is_file():
         raise DataError(f"{path}: no such checkpoint file")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError, OSError) as error:
-        raise DataError(f"{path}: not a checkpoint written by seqmodels ({str(error).splitlines()[0]})") from None
+    checkpoint = read_checkpoint(path)  # weights only, checked against the digest of its weights
     if not isinstance(checkpoint, Mapping) or not isinstance(checkpoint.get("state_dict"), Mapping):
         raise DataError(f"{path}: not a checkpoint written by train.py (no state_dict)")
     tokens = checkpoint_tokens(checkpoint.get("hyper_parameters") or {}, str(path))
@@ -68,8 +67,9 @@ def checkpoint_vectors(path: str | Path) -> WordVectors:
     if key is None:
         raise DataError(f"{path}: the checkpoint has no weight whose name ends with {EMBEDDING_SUFFIX!r}")
     weight = checkpoint["state_dict"][key]
-    if weight.dim() != 2 or weight.size(0) != len(tokens):
-        raise DataError(f"{path}: {key} has shape {tuple(weight.shape)} but the vocabulary has {len(tokens)} tokens")
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 2 or weight.size(0) != len(tokens):
+        shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else type(weight).__name__
+        raise DataError(f"{path}: {key} has shape {shape} but the vocabulary has {len(tokens)} tokens")
     return WordVectors(tokens, weight)
 
 
@@ -97,14 +97,19 @@ def neighbours_command(arguments: argparse.Namespace) -> None:
         raise ConfigError("give at least one WORD or --analogy A B C")
     if arguments.k < 1:
         raise ConfigError(f"-k must be at least 1, got {arguments.k}")
-    vectors = WordVectors.load(arguments.vectors) if arguments.vectors else checkpoint_vectors(arguments.ckpt)
+    if arguments.vectors:
+        vectors = WordVectors.load(input_file("--vectors", arguments.vectors, "vectors file"))
+    else:
+        vectors = checkpoint_vectors(input_file("--ckpt", arguments.ckpt, "checkpoint file"))
     for word in arguments.words:
+        answers = vectors.neighbours(word, arguments.k)  # an unknown word fails before its line is printed
         print(word)
-        print_answers(vectors.neighbours(word, arguments.k))
+        print_answers(answers)
     if arguments.analogy:
         a, b, c = arguments.analogy
+        answers = vectors.analogy(a, b, c, arguments.k)
         print(f"{a} : {b} :: {c} : ?")
-        print_answers(vectors.analogy(a, b, c, arguments.k))
+        print_answers(answers)
 
 
 def print_answers(answers: Sequence[Tuple[str, float]]) -> None:

@@ -9,36 +9,51 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, run_command
+from seqmodels.cli import add_checkpoint_argument, load_task, require_finite, require_int, run_command
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.language_modeling import LanguageModelTask
+
+MAX_SAMPLES = 10_000        # -n at most: samples are drawn 64 at a time and printed as they come
+MAX_NEW_TOKENS = 100_000    # --max-length at most: one model step per token
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m seqmodels.sample", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
     parser.add_argument("--prompt", default="", help="text to continue (default: start a new sentence)")
-    parser.add_argument("-n", "--num-samples", type=int, default=1)
-    parser.add_argument("--max-length", type=int, default=200, help="new tokens at most (stops earlier at <eos>)")
+    parser.add_argument("-n", "--num-samples", type=int, default=1, help=f"samples to draw (1 to {MAX_SAMPLES:,})")
+    parser.add_argument("--max-length", type=int, default=200,
+                        help=f"new tokens at most (1 to {MAX_NEW_TOKENS:,}; stops earlier at <eos>)")
     parser.add_argument("--temperature", type=float, default=1.0, help="< 1 safer, > 1 more surprising, 0 greedy")
-    parser.add_argument("--top-k", type=int, default=None, help="draw only among the k most likely tokens")
+    parser.add_argument("--top-k", type=int, default=None,
+                        help="draw only among the k most likely tokens (k >= the vocabulary: among all)")
     parser.add_argument("--allow-unk", action="store_true", help="let <unk> be drawn (by default it is redrawn)")
-    parser.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
+    parser.add_argument("--seed", type=int, default=None, help="make the samples reproducible (0 to 2**63 - 1)")
     parser.add_argument("--no-stop", action="store_true",
                         help="run on past <eos> (written as a line break) until --max-length")
     return parser
 
 
+def check_arguments(arguments: argparse.Namespace) -> None:
+    """ConfigError naming the first option whose value cannot be sampled with (before the model is loaded)."""
+    require_int("-n", arguments.num_samples, 1, MAX_SAMPLES, why="run the command again for more")
+    require_int("--max-length", arguments.max_length, 1, MAX_NEW_TOKENS, why="one model step per token")
+    require_finite("--temperature", arguments.temperature, 0.0,
+                   "the temperature must be >= 0 and finite (0: greedy, 1: the model's own probabilities)")
+    if arguments.top_k is not None and arguments.top_k < 1:
+        raise ConfigError(f"--top-k {arguments.top_k}: top_k must be >= 1 (leave --top-k out to draw among every "
+                          "token)")
+    require_int("--seed", arguments.seed, 0, 2**63 - 1)
+
+
 def sample_command(arguments: argparse.Namespace) -> None:
-    task = LanguageModelTask.load(arguments.ckpt, map_location=arguments.device)
-    try:
-        texts = task.generate(arguments.prompt, arguments.num_samples, arguments.max_length, arguments.temperature,
-                              arguments.top_k, redraw_unk=not arguments.allow_unk, seed=arguments.seed,
-                              stop_at_eos=not arguments.no_stop)
-    except ValueError as error:  # bad sampling options (temperature, top-k, length)
-        raise ConfigError(str(error)) from error
-    for text in texts:
-        print(text)
+    check_arguments(arguments)
+    task = load_task(LanguageModelTask, arguments)
+    for texts in task.generate_batches(arguments.prompt, arguments.num_samples, arguments.max_length,
+                                       arguments.temperature, arguments.top_k, redraw_unk=not arguments.allow_unk,
+                                       seed=arguments.seed, stop_at_eos=not arguments.no_stop):
+        for text in texts:
+            print(text, flush=True)
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, run_command
+from seqmodels.cli import add_checkpoint_argument, check_not_folder, load_task, read_sentences, run_command
 from seqmodels.data.text_files import read_lines
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.language_modeling import LanguageModelTask
@@ -19,17 +19,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m seqmodels.score", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
     parser.add_argument("sentences", nargs="*", help="sentences to score")
-    parser.add_argument("--file", help="a UTF-8 file with one sentence per line")
+    parser.add_argument("--file", help="a UTF-8 file with one sentence per line (blank lines are skipped)")
     return parser
 
 
 def score_command(arguments: argparse.Namespace) -> None:
-    sentences = list(arguments.sentences)
+    sentences = read_sentences(arguments.sentences, "score", from_stdin=False)
     if arguments.file:
+        check_not_folder("--file", arguments.file)
         sentences += [line for line in read_lines(arguments.file) if line.strip()]
     if not sentences:
         raise ConfigError("give sentences to score, as arguments or with --file")
-    task = LanguageModelTask.load(arguments.ckpt, map_location=arguments.device)
+    task = load_task(LanguageModelTask, arguments)
     print(f"{'log P':>10}  {'ppl':>8}  {'tokens':>6}  {'unk':>4}  sentence")
     for score in task.score(sentences):
         print(f"{score.log_prob:10.3f}  {score.perplexity:8.2f}  {score.tokens:6d}  {score.unknown:4d}  {score.text}")

@@ -7,42 +7,68 @@
 Raw text is tokenised by ``seqmodels.data.conll.tokenize`` (whitespace, then punctuation split off
 the ends of words). With ``--conll`` the file's tokens are used as they are; ``--output`` writes
 ``token gold predicted`` lines (conlleval's input) when the file has tags, else ``token predicted``.
+stdin is read as strict UTF-8; an empty or blank sentence argument is an error, as in the other commands.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, run_command
+from seqmodels.cli import (
+    add_checkpoint_argument,
+    check_not_folder,
+    load_task,
+    output_file,
+    read_sentences,
+    run_command,
+    write_failed,
+)
 from seqmodels.data.conll import read_conll, write_conll
+from seqmodels.errors import ConfigError
 from seqmodels.tasks.tagging import TaggingTask
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m seqmodels.tag", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
-    parser.add_argument("sentences", nargs="*", help="sentences to tag (default: one per line from stdin)")
+    parser.add_argument("sentences", nargs="*", help="sentences to tag (default: one per line from stdin, UTF-8)")
     parser.add_argument("--conll", metavar="FILE", help="tag the sentences of a CoNLL-column file instead")
     parser.add_argument("--tag-column", type=int, default=-1, help="the gold tag column of --conll (default: last)")
     parser.add_argument("--output", metavar="FILE", help="write the tagged --conll sentences to FILE (CoNLL format)")
     return parser
 
 
+def check_arguments(arguments: argparse.Namespace) -> None:
+    """ConfigError for options that cannot go together; DataError for a --conll or --output path that cannot
+    be used (both before the model is loaded)."""
+    if arguments.conll and arguments.sentences:
+        raise ConfigError("give sentences or --conll FILE, not both")
+    if arguments.output and not arguments.conll:
+        raise ConfigError(f"--output {arguments.output}: it writes the tagged --conll sentences; add --conll FILE "
+                          "(tagged text goes to stdout)")
+    if arguments.conll:
+        check_not_folder("--conll", arguments.conll)
+    if arguments.output:
+        output_file("--output", arguments.output)
+
+
 def tag_command(arguments: argparse.Namespace) -> None:
-    task = TaggingTask.load(arguments.ckpt, map_location=arguments.device)
+    check_arguments(arguments)
+    task = load_task(TaggingTask, arguments)
     if arguments.conll:
         gold = read_conll(arguments.conll, tag_column=arguments.tag_column)
         tagged = task.tag([sentence.tokens for sentence in gold])
         predictions = [(list(s.tokens), [tag for _, tag in pairs]) for s, pairs in zip(gold, tagged)]
         if arguments.output:
-            write_conll(arguments.output, predictions, gold=[s.tags for s in gold])
+            try:
+                write_conll(arguments.output, predictions, gold=[s.tags for s in gold])
+            except OSError as error:
+                raise write_failed("--output", arguments.output, error) from None
             print(f"{len(predictions)} sentences tagged -> {arguments.output}")
             return
     else:
-        texts = arguments.sentences or [line for line in sys.stdin.read().splitlines() if line.strip()]
-        tagged = task.tag(texts)
+        tagged = task.tag(read_sentences(arguments.sentences, "tag"))
     for pairs in tagged:
         print(" ".join(f"{token}/{tag}" for token, tag in pairs))
         for kind, start, end, words in task.entities(pairs):

@@ -22,6 +22,7 @@ same alone as in any batch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
@@ -180,7 +181,7 @@ def beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int, 
     or when no alive hypothesis has a finite log-probability. The loop stops when every item is done; at
     ``max_length`` steps, the alive hypotheses of the items not done join as unfinished (|Y| = max_length).
 
-    ``length_penalty`` is α >= 0. ``device`` (default: that of the state's first tensor) holds the tokens.
+    ``length_penalty`` is a finite α >= 0. ``device`` (default: that of the state's first tensor) holds the tokens.
     """
     return [hypotheses[0] for hypotheses in
             _beam_search(step, state, batch_size, bos_id, eos_id, max_length, beam_size, length_penalty, device)]
@@ -208,8 +209,8 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
     _check_positive("batch_size", batch_size)
     limits = _limits(max_length, batch_size)
     _check_positive("beam_size", beam_size)
-    if not alpha >= 0:
-        raise ValueError(f"length_penalty must be >= 0 (0: no penalty), got {alpha!r}")
+    if not (math.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"length_penalty must be >= 0 and finite (0: no penalty), got {alpha!r}")
     k, rows = beam_size, batch_size * beam_size
     device = _device(state, device)
     item_rows = torch.arange(batch_size, device=device).repeat_interleave(k)        # row b*k + j <- item b
@@ -218,7 +219,7 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
     scores = torch.full((batch_size, k), float("-inf"), device=device)
     scores[:, 0] = 0.0                                                              # only beam 0 at t = 1
     history = torch.empty(rows, 0, dtype=torch.long, device=device)                 # y<1..t-1> per row
-    weights: Optional[Tensor] = None                                                # α<1..t-1> (rows, t-1, Tx)
+    attention_steps = _AttentionHistory()                                           # α<1..t> of every row
     kept: List[List[Hypothesis]] = [[] for _ in range(batch_size)]                # k best finished
     done = [False] * batch_size
     for t in range(1, max(limits) + 1):
@@ -228,9 +229,7 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
         top_scores, top_ids = candidates.topk(min(2 * k, k * vocab), dim=1)
         sources = top_ids // vocab + torch.arange(batch_size, device=device).unsqueeze(1) * k
         words = top_ids % vocab
-        if attention is not None:
-            step_weights = attention.unsqueeze(1)
-            weights = step_weights if weights is None else torch.cat([weights, step_weights], dim=1)
+        attention_steps.add(attention)
         next_rows, next_words, next_scores = [], [], []
         for b, (item_scores, item_words, item_sources) in enumerate(
                 zip(top_scores.tolist(), words.tolist(), sources.tolist())):
@@ -242,7 +241,7 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
                     alive.append((row, word, score))
                 elif rank < k and score > float("-inf"):                           # |Y| = t, <eos> included
                     kept[b].append(Hypothesis(history[row].tolist(), score, score / length_penalty(t, alpha), True,
-                                              None if weights is None else weights[row]))
+                                              attention_steps.trace(row)))
             kept[b] = sorted(kept[b], key=lambda hypothesis: -hypothesis.score)[:k]
             best_alive = alive[0][2] if alive else float("-inf")
             done[b] = done[b] or best_alive == float("-inf") or (
@@ -258,7 +257,7 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
         tokens = torch.tensor(next_words, device=device)
         scores = torch.tensor(next_scores, device=device).view(batch_size, k)
         history = torch.cat([history.index_select(0, reorder), tokens.unsqueeze(1)], dim=1)
-        weights = None if weights is None else weights.index_select(0, reorder)
+        attention_steps.reorder(reorder)
         for b in range(batch_size):                                                 # cut at the item's max_length
             if not done[b] and t == limits[b]:
                 done[b] = True
@@ -266,9 +265,41 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
                     if next_scores[j] > float("-inf"):
                         kept[b].append(Hypothesis(history[j].tolist(), next_scores[j],
                                                   next_scores[j] / length_penalty(t, alpha), False,
-                                                  None if weights is None else weights[j]))
+                                                  attention_steps.trace(next_rows[j])))
         if all(done):
             break
         state = select_rows(state, reorder)
     return [sorted(hypotheses, key=lambda hypothesis: -hypothesis.score) for hypotheses in kept]
 
+
+class _AttentionHistory:
+    """The attention weights of a beam search, one (rows, Tx) tensor a step with the row each row came from.
+
+    Gathering α<1..t> of a row is done only for the hypotheses kept, by following the rows back step by step,
+    so a step costs O(rows · Tx) whatever t is (reordering a (rows, t, Tx) history every step costs
+    O(rows · t · Tx): quadratic in the output length)."""
+
+    def __init__(self) -> None:
+        self.steps: List[Tensor] = []      # α<s> (rows, Tx), rows in the order of step s
+        self.parents: List[List[int]] = []  # parents[s - 1][j]: the row at step s of row j at step s + 1
+
+    def add(self, attention: Optional[Tensor]) -> None:
+        """Record the step's α (rows, Tx); a step function without attention records nothing."""
+        if attention is not None:
+            self.steps.append(attention)
+
+    def reorder(self, rows: Tensor) -> None:
+        """Row j of the next step continues row ``rows[j]`` of this one."""
+        if self.steps:
+            self.parents.append(rows.tolist())
+
+    def trace(self, row: int) -> Optional[Tensor]:
+        """α<1..t> (t, Tx) of ``row`` of the latest step, t the steps so far; None without attention."""
+        if not self.steps:
+            return None
+        picked = []
+        for step in range(len(self.steps) - 1, -1, -1):
+            picked.append(self.steps[step][row])
+            if step:
+                row = self.parents[step - 1][row]
+        return torch.stack(picked[::-1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -21,7 +21,7 @@ from torch import Tensor
 from seqmodels.data.lm_batching import LMBatch, collate_sentences
 from seqmodels.data.tokenizers import detokenize, tokenizer
 from seqmodels.data.vocabulary import EOS, Vocabulary
-from seqmodels.decoding import sample
+from seqmodels.decoding import feed, sample
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.metrics import Perplexity
 from seqmodels.models.language_model import LanguageModel
@@ -29,6 +29,9 @@ from seqmodels.nn.recurrent import State
 from seqmodels.tasks.base import SequenceTask
 
 STAGES = ("train", "val", "test")
+SAMPLE_BATCH = 64          # samples drawn together
+SCORE_BATCH = 64           # sentences scored together
+LOGIT_BUDGET = 1 << 24     # logits (positions x vocabulary) held at once when scoring
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,14 @@ class LanguageModelTask(SequenceTask):
     def on_train_epoch_start(self) -> None:
         self._start_epoch("train")
 
+    def on_save_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["carried_train_state"] = self._carried["train"]  # a run resumed mid-epoch carries it on
+
+    def on_load_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        self._carried["train"] = checkpoint.get("carried_train_state")
+
     def on_validation_epoch_start(self) -> None:
         self._start_epoch("val")
 
@@ -157,34 +168,69 @@ class LanguageModelTask(SequenceTask):
         seed: Optional[int] = None,
         stop_at_eos: bool = True,
     ) -> List[str]:
-        """Texts continuing ``prompt`` (or starting from nothing), one step per new token.
+        """Texts continuing ``prompt`` (or starting from nothing), one step per new token: the samples of
+        :meth:`generate_batches`, in one list."""
+        return [text for batch in self.generate_batches(prompt, num_samples, max_length, temperature, top_k,
+                                                        redraw_unk, seed, stop_at_eos) for text in batch]
 
-        Unknown prompt words are read as ``<unk>``; a prompt made only of unknown words is an
-        error (the model would see nothing of it). With ``redraw_unk`` ``<unk>`` is never drawn.
-        Without ``stop_at_eos`` generation runs on for ``max_length`` tokens, each ``<eos>``
+    def generate_batches(
+        self,
+        prompt: str = "",
+        num_samples: int = 1,
+        max_length: int = 100,
+        temperature: float = 1.0,
+        top_k: Optional[int] = None,
+        redraw_unk: bool = True,
+        seed: Optional[int] = None,
+        stop_at_eos: bool = True,
+        batch_size: int = SAMPLE_BATCH,
+    ) -> Iterator[List[str]]:
+        """The samples of :meth:`generate`, ``batch_size`` at a time (memory: one batch, however many are asked).
+
+        The prompt is read once, ``CONTEXT_CHUNK`` tokens per step (a long prompt costs the memory of a chunk),
+        and its state is shared by every sample. Unknown prompt words are read as ``<unk>``; a prompt made
+        only of unknown words is an error (the model would see nothing of it). With ``redraw_unk`` ``<unk>``
+        is never drawn. Without ``stop_at_eos`` generation runs on for ``max_length`` tokens, each ``<eos>``
         written as a line break.
+
+        Raises:
+            ConfigError: num_samples, max_length or batch_size < 1, temperature negative or not finite,
+                top_k < 1, a seed outside [0, 2**63).
+            DataError: every prompt token is unknown.
         """
+        for name, value in (("num_samples", num_samples), ("max_length", max_length), ("batch_size", batch_size)):
+            if value < 1:
+                raise ConfigError(f"{name} must be >= 1, got {value}")
+        if not (math.isfinite(temperature) and temperature >= 0):
+            raise ConfigError(f"temperature must be >= 0 and finite (0: greedy), got {temperature}")
+        if top_k is not None and top_k < 1:
+            raise ConfigError(f"top_k must be >= 1 (or None for no limit), got {top_k}")
+        if seed is not None and not 0 <= seed < 2**63:
+            raise ConfigError(f"seed must be in [0, 2**63), got {seed}")
         prompt_ids = self.encode(prompt)
         if prompt_ids and all(i == self.vocabulary.unk_id for i in prompt_ids):
-            raise DataError(
-                f"the prompt {prompt!r} has no {'word' if self.vocabulary.level == 'word' else 'character'} the model knows (all would be <unk>); "
-                "use words from the training corpus, or an empty prompt"
-            )
+            unit = "word" if self.vocabulary.level == "word" else "character"
+            raise DataError(f"the prompt {_shorten(prompt)!r} has no {unit} the model knows (all would be <unk>); "
+                            "use words from the training corpus, or an empty prompt")
         device = self.device
-        context = torch.tensor([[self.start_id] + prompt_ids] * num_samples, device=device)
+        context = torch.tensor([[self.start_id] + prompt_ids], device=device)
         generator = torch.Generator(device=device)
         generator.manual_seed(seed if seed is not None else int(torch.randint(2**62, ())))
+        banned = [self.vocabulary.pad_id, self.vocabulary.bos_id] + ([self.vocabulary.unk_id] if redraw_unk else [])
         was_training = self.training
         self.eval()
         try:
-            rows = sample(lambda tokens, state: self.network(tokens, state), context, max_length,
-                          stop_id=self.vocabulary.eos_id if stop_at_eos else None, temperature=temperature, top_k=top_k,
-                          banned_ids=[self.vocabulary.unk_id, self.vocabulary.pad_id, self.vocabulary.bos_id]
-                          if redraw_unk else [self.vocabulary.pad_id, self.vocabulary.bos_id],
-                          generator=generator)
+            with torch.no_grad():
+                _, state = feed(self.network, context[:, :-1])                 # the prompt but its last token, once
+            for start in range(0, num_samples, batch_size):
+                rows = min(batch_size, num_samples - start)
+                drawn = sample(self.network, context[:, -1:].expand(rows, 1), max_length,
+                               stop_id=self.vocabulary.eos_id if stop_at_eos else None, temperature=temperature,
+                               top_k=top_k, banned_ids=banned, generator=generator,
+                               state=None if state is None else _repeat(state, rows))
+                yield [self._text(prompt_ids + row) for row in drawn]
         finally:
             self.train(was_training)
-        return [self._text(prompt_ids + row) for row in rows]
 
     def _text(self, ids: List[int]) -> str:
         """Ids back to text, ``<eos>`` as a line break (a final one dropped)."""
@@ -200,34 +246,64 @@ class LanguageModelTask(SequenceTask):
         return "\n".join(lines)
 
     @torch.no_grad()
-    def score(self, sentences: Sequence[str]) -> List[SentenceScore]:
-        """log P of each sentence (its tokens, then ``<eos>``), read from the sentence start."""
+    def score(self, sentences: Sequence[str], batch_size: int = SCORE_BATCH) -> List[SentenceScore]:
+        """log P of each sentence (its tokens, then ``<eos>``), read from the sentence start.
+
+        Sentences are scored ``batch_size`` at a time (the longest together), each batch read in chunks of
+        time steps with the state carried on, so the logits held at once stay under ``LOGIT_BUDGET`` values
+        however long a sentence is."""
         if not sentences:
             return []
         encoded = [self.encode(sentence) for sentence in sentences]
         empty = [repr(s) for s, ids in zip(sentences, encoded) if not ids]
         if empty:
             raise DataError(f"cannot score an empty sentence: {', '.join(empty)}")
-        vocabulary = self.vocabulary
-        inputs, targets, lengths = collate_sentences([torch.tensor(ids) for ids in encoded], self.start_id,
-                                                     vocabulary.eos_id, vocabulary.pad_id)
+        totals = [0.0] * len(sentences)
+        order = sorted(range(len(sentences)), key=lambda index: -len(encoded[index]))
         was_training = self.training
         self.eval()
         try:
-            logits, _ = self.network(inputs.to(self.device), None, lengths)
+            for start in range(0, len(order), batch_size):
+                chunk = order[start:start + batch_size]
+                for index, total in zip(chunk, self._log_probs([encoded[i] for i in chunk])):
+                    totals[index] = total
         finally:
             self.train(was_training)
-        log_probs = torch.log_softmax(logits.float(), dim=-1).gather(2, targets.to(self.device).unsqueeze(2)).squeeze(2)
-        log_probs = log_probs.masked_fill(targets.to(self.device) == vocabulary.pad_id, 0.0)
-        return [
-            SentenceScore(text, float(total), len(ids) + 1, sum(i == vocabulary.unk_id for i in ids))
-            for text, total, ids in zip(sentences, log_probs.sum(dim=1).tolist(), encoded)
-        ]
+        unk = self.vocabulary.unk_id
+        return [SentenceScore(text, total, len(ids) + 1, sum(i == unk for i in ids))
+                for text, total, ids in zip(sentences, totals, encoded)]
+
+    def _log_probs(self, encoded: Sequence[List[int]]) -> List[float]:
+        """Σ_t log P(y<t> | y<1..t-1>) of each id sequence (then ``<eos>``), read in chunks of time steps.
+
+        The model is unidirectional, so the padding after a short row changes none of its own positions."""
+        vocabulary = self.vocabulary
+        inputs, targets, _ = collate_sentences([torch.tensor(ids, dtype=torch.long) for ids in encoded],
+                                               self.start_id, vocabulary.eos_id, vocabulary.pad_id)
+        steps = max(1, LOGIT_BUDGET // (inputs.size(0) * len(vocabulary)))
+        totals = torch.zeros(inputs.size(0), device=self.device)
+        state: Optional[State] = None
+        for start in range(0, inputs.size(1), steps):
+            logits, state = self.network(inputs[:, start:start + steps].to(self.device), state)
+            gold = targets[:, start:start + steps].to(self.device)
+            log_probs = torch.log_softmax(logits.float(), dim=-1).gather(2, gold.unsqueeze(2)).squeeze(2)
+            totals += log_probs.masked_fill(gold == vocabulary.pad_id, 0.0).sum(dim=1)
+        return totals.tolist()
 
     def example_texts(self) -> List[str]:
         hp = self.hparams
         return self.generate(num_samples=hp.num_samples, max_length=hp.sample_length,
                              temperature=hp.sample_temperature, seed=self.current_epoch, stop_at_eos=False)
+
+
+def _repeat(state: State, rows: int) -> State:
+    """A (layers, 1, hidden) state (or a pair of them) repeated for ``rows`` rows."""
+    return state.repeat(1, rows, 1) if isinstance(state, Tensor) else tuple(s.repeat(1, rows, 1) for s in state)
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """``text`` itself, or its first ``limit`` characters and an ellipsis (an error message stays one line)."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _detach(state: State) -> State:

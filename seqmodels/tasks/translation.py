@@ -29,18 +29,20 @@ from torchmetrics import MeanMetric
 from seqmodels.data.parallel_text import detokenize_translation, translation_tokens
 from seqmodels.data.translation_datamodule import TranslationBatch, collate_pairs
 from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.decoding import Hypothesis
 from seqmodels.errors import ConfigError
 from seqmodels.metrics.bleu import BleuResult, corpus_bleu
 from seqmodels.metrics.perplexity import Perplexity
 from seqmodels.models.seq2seq import Seq2Seq
-from seqmodels.decoding import Hypothesis
 from seqmodels.plots import AttentionExample
 from seqmodels.tasks.base import SequenceTask
 
 EVALUATED = ("val", "test")
 SPLITS = {"val": "valid", "test": "test"}
 MONITORS = {"bleu": "max", "exact_match": "max", "token_accuracy": "max", "ppl": "min", "loss": "min"}
-DECODING = {"beam_size": 1, "length_penalty": 0.0, "max_length": None, "max_length_ratio": 1.5, "max_length_offset": 10}
+DECODING = {"beam_size": 1, "length_penalty": 0.0, "max_length": None, "max_length_ratio": 1.5, "max_length_offset": 10,
+            "max_length_cap": 512}
+MAX_BEAM_SIZE = 256  # a wider beam costs its width in memory and time per step, and does not translate better
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Translation:
     log_prob: float                   # log P(output | source), <eos> included when finished
     finished: bool                    # ended with <eos> (False: cut at the maximum length)
     attention: Optional[Tensor]       # α (output steps incl. <eos>, source tokens), without attention None
+    capped: bool = False              # cut at task.decoding.max_length_cap (the source is too long for its limit)
 
 
 class TranslationTask(SequenceTask):
@@ -64,7 +67,9 @@ class TranslationTask(SequenceTask):
         teacher_forcing: the probability of reading the true y<t-1> (1.0: teacher forcing);
             teacher_forcing_final, teacher_forcing_epochs: move it linearly to this value over these epochs.
         decoding: beam_size (1 = greedy), length_penalty (GNMT α), max_length (null: each sentence's
-            ceil(max_length_ratio · Tx) + max_length_offset, so a sentence decodes the same in any batch).
+            ceil(max_length_ratio · Tx) + max_length_offset, so a sentence decodes the same in any batch),
+            max_length_cap: the most output tokens of any sentence, whatever its length (default 512), so that
+            decoding an over-long source costs at most max_length_cap steps.
         monitor: the main validation metric: bleu, exact_match, token_accuracy, ppl or loss.
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
         num_examples: validation sentences shown translated (and their attention maps) in TensorBoard.
@@ -97,6 +102,7 @@ class TranslationTask(SequenceTask):
         if unknown:
             raise ConfigError(f"task.decoding has unknown options {unknown}; choose from {sorted(DECODING)}")
         self.decoding = {**DECODING, **dict(decoding or {})}
+        check_decoding(self.decoding)
         self.main_metric, self.main_metric_mode = f"val/{monitor}", MONITORS[monitor]
         self.source_vocabulary = Vocabulary.from_dict(vocabularies["source"])
         self.target_vocabulary = Vocabulary.from_dict(vocabularies["target"])
@@ -233,15 +239,30 @@ class TranslationTask(SequenceTask):
 
     def decode(self, source: Tensor, source_lengths: Tensor, beam_size: Optional[int] = None,
                length_penalty: Optional[float] = None, max_length: Optional[int] = None) -> List[Hypothesis]:
-        """The decoder's output for a batch of source ids, with ``task.decoding``'s settings by default."""
+        """The decoder's output for a batch of source ids, with ``task.decoding``'s settings by default.
+
+        Raises:
+            ConfigError: beam_size outside [1, MAX_BEAM_SIZE], length_penalty negative or not finite,
+                max_length < 1 or above ``task.decoding.max_length_cap``.
+        """
         options = self.decoding
         beam_size = int(beam_size or options["beam_size"])
         length_penalty = float(options["length_penalty"] if length_penalty is None else length_penalty)
-        limits = [int(max_length or options["max_length"] or math.ceil(options["max_length_ratio"] * length)
-                      + int(options["max_length_offset"])) for length in source_lengths.tolist()]
+        check_decoding({**options, "beam_size": beam_size, "length_penalty": length_penalty,
+                        "max_length": max_length or options["max_length"]}, prefix="")
+        limits = [self.output_limit(length, max_length)[0] for length in source_lengths.tolist()]
         vocabulary = self.target_vocabulary
         return self.network.translate(source, source_lengths, vocabulary.bos_id, vocabulary.eos_id, limits,
                                       beam_size, length_penalty)
+
+    def output_limit(self, source_length: int, max_length: Optional[int] = None) -> Tuple[int, bool]:
+        """(the most output tokens of a source of ``source_length`` tokens, whether max_length_cap set it):
+        ``max_length``, else ``task.decoding.max_length``, else ceil(ratio · Tx) + offset, never above the cap."""
+        options = self.decoding
+        wanted = int(max_length or options["max_length"] or math.ceil(options["max_length_ratio"] * source_length)
+                     + int(options["max_length_offset"]))
+        cap = int(options["max_length_cap"])
+        return min(wanted, cap), wanted > cap
 
     def _detokenize(self, ids: Sequence[int]) -> str:
         return detokenize_translation(self.target_vocabulary.decode(ids), self.target_level)
@@ -265,7 +286,9 @@ class TranslationTask(SequenceTask):
         search; an empty sentence is a DataError.
 
         A source longer than any the model trained on is read whole (the encoder is recurrent, attention
-        covers every position); the output stops at ``max_length`` (default ratio·Tx + offset)."""
+        covers every position); the output stops at ``max_length`` (default ratio·Tx + offset), and never
+        goes past ``task.decoding.max_length_cap`` tokens: an output cut there has ``capped`` set (documented
+        truncation; ``seqmodels-translate`` warns about it), so an over-long source costs bounded time."""
         was_training = self.training
         self.eval()
         results: List[Translation] = []
@@ -275,7 +298,38 @@ class TranslationTask(SequenceTask):
             batch = collate_pairs(tokens, None, self.source_vocabulary, self.target_vocabulary, range(len(chunk)))
             hypotheses = self.decode(batch.source.to(self.device), batch.source_lengths, beam_size, length_penalty,
                                      max_length)
-            results += [self._translation([], hypothesis, text, source)
-                        for text, source, hypothesis in zip(chunk, tokens, hypotheses)]
+            for text, source, hypothesis in zip(chunk, tokens, hypotheses):
+                translation = self._translation([], hypothesis, text, source)
+                translation.capped = not translation.finished and self.output_limit(len(source), max_length)[1]
+                results.append(translation)
         self.train(was_training)
         return results
+
+
+def check_decoding(options: Mapping[str, Any], prefix: str = "task.decoding.") -> None:
+    """ConfigError naming the first decoding option (``<prefix><name>``) that cannot run: beam_size outside
+    [1, MAX_BEAM_SIZE], length_penalty negative or not finite, max_length_ratio not a finite number > 0,
+    max_length_offset < 0, max_length_cap < 1, max_length < 1 or above max_length_cap."""
+    def number(name: str) -> float:
+        value = options[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{prefix}{name}={value!r}: must be a number")
+        return float(value)
+
+    def whole(name: str, minimum: int, maximum: Optional[int] = None, why: str = "") -> None:
+        value = number(name)
+        if value != int(value) or value < minimum or (maximum is not None and value > maximum):
+            bound = f"from {minimum} to {maximum:,}" if maximum is not None else f">= {minimum}"
+            raise ConfigError(f"{prefix}{name}={options[name]!r}: must be a whole number {bound}{why}")
+
+    cap = options["max_length_cap"]
+    whole("max_length_cap", 1)
+    whole("beam_size", 1, MAX_BEAM_SIZE, " (a wider beam costs its width in memory and time)")
+    if options["max_length"] is not None:
+        whole("max_length", 1, int(cap), f" (max_length_cap is {int(cap)})")
+    whole("max_length_offset", 0)
+    for name, minimum, strict in (("length_penalty", 0.0, False), ("max_length_ratio", 0.0, True)):
+        value = number(name)
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise ConfigError(f"{prefix}{name}={options[name]!r}: must be a finite number "
+                              f"{'>' if strict else '>='} {minimum:g}")

@@ -63,4 +63,4 @@ def test_a_file_that_is_not_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureF
     bogus.write_bytes(b"not a checkpoint at all")
     with pytest.raises(SystemExit):
         sample.main(["--ckpt", str(bogus)])
-    assert "model.ckpt: cannot load it as a LanguageModelTask checkpoint" in capsys.readouterr().err
+    assert "model.ckpt: not a checkpoint written by seqmodels" in capsys.readouterr().err
