@@ -23,6 +23,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 from pytorch_lightning.utilities import rank_zero_info, rank_zero_only
+from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
 from seqmodels.callbacks.divergence import DivergenceGuard
 from seqmodels.callbacks.resume_state import ResumeState
@@ -87,12 +88,32 @@ def run(cfg: DictConfig) -> Dict[str, float]:
     return metrics
 
 
+# trainer options read deep inside Lightning's loops, where a wrong type is an assertion, not a message
+_TRAINER_INTEGERS = ("max_epochs", "min_epochs", "max_steps", "min_steps", "log_every_n_steps",
+                     "check_val_every_n_epoch", "accumulate_grad_batches", "num_sanity_val_steps")
+_TRAINER_AMOUNTS = ("gradient_clip_val", "limit_train_batches", "limit_val_batches", "limit_test_batches",
+                    "val_check_interval")
+
+
 def _check_run_options(cfg: DictConfig) -> None:
-    """The top-level options are what they must be before anything is built: a seed is an integer, and a run
-    that does not train tests a checkpoint it is given."""
+    """The top-level options are what they must be before anything is built: a seed is an integer, the
+    switches are booleans, a run that does not train tests a checkpoint it is given, and the trainer's counts
+    and amounts are numbers (Lightning checks their ranges)."""
     seed = cfg.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ConfigError(f"seed={seed!r}: must be an integer (or null for a random start)")
+    for switch in ("train", "test", "compile"):
+        if not isinstance(cfg.get(switch, False), bool):
+            raise ConfigError(f"{switch}={cfg.get(switch)!r}: must be true or false")
+    trainer = cfg.get("trainer") or {}
+    for name in _TRAINER_INTEGERS:
+        value = trainer.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError(f"trainer.{name}={value!r}: must be an integer")
+    for name in _TRAINER_AMOUNTS:
+        value = trainer.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            raise ConfigError(f"trainer.{name}={value!r}: must be a number >= 0 (or null)")
     if not cfg.get("train", True) and not cfg.get("ckpt_path"):
         raise ConfigError("train=false needs ckpt_path=<checkpoint> to test: without one it would test an "
                           "untrained, random model")
@@ -117,8 +138,8 @@ def _build(node: Any, option: str, **kwargs: Any) -> Any:
             cause = cause.__cause__
         if isinstance(cause, (ConfigError, DataError)):
             raise cause from None
-        if isinstance(cause, (TypeError, ValueError)):
-            raise ConfigError(f"{option}: {cause}") from error
+        if isinstance(cause, (TypeError, ValueError, MisconfigurationException)):
+            raise ConfigError(f"{option}: {str(cause).strip().splitlines()[0]}") from error
         raise
 
 

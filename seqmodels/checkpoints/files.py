@@ -23,13 +23,13 @@ from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 import torch
 
-from seqmodels.errors import SeqmodelsError
+from seqmodels.errors import DataError
 
 DIGEST_KEY = "seqmodels_weights_sha256"
 _CHUNK = 1 << 20  # bytes per write call
 
 
-class CheckpointError(SeqmodelsError):
+class CheckpointError(DataError):
     """A checkpoint file cannot be written or read back as it was written; the message names the file."""
 
 
@@ -99,9 +99,11 @@ def read_checkpoint(path: Union[str, Path], map_location: Optional[Union[str, to
         raise CheckpointError(f"{where}: is a folder, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"{where}: no such checkpoint file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{where}: not a checkpoint written by seqmodels (the file is empty)")
     if not zipfile.is_zipfile(path):
         raise CheckpointError(f"{where}: not a checkpoint written by seqmodels (not a PyTorch zip archive: "
-                              "empty, truncated or another kind of file)")
+                              "truncated, or another kind of file)")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:

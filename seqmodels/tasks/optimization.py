@@ -3,6 +3,7 @@ that checkpoints stay loadable weights-only)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, Iterable, Mapping, Optional
 
 import torch
@@ -19,6 +20,9 @@ def build_optimizer(parameters: Iterable[nn.Parameter], config: Mapping[str, Any
     name = options.pop("name", "adam")
     if name not in OPTIMIZERS:
         raise ConfigError(f"task.optimizer.name={name!r}: choose one of {sorted(OPTIMIZERS)}")
+    lr = options.get("lr", 1e-3)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ConfigError(f"task.optimizer.lr={lr!r}: the learning rate must be a finite number > 0")
     try:
         return OPTIMIZERS[name](parameters, **options)
     except (TypeError, ValueError) as error:
