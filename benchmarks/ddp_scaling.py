@@ -40,7 +40,8 @@ def train(trainer: str, steps: int, extra: List[str]) -> Dict[str, float]:
                    f"trainer.limit_train_batches={steps}", "trainer.limit_val_batches=0", "test=false",
                    "callbacks.rich_progress_bar=null", "callbacks.embedding_projector=null",
                    "callbacks.text_samples=null", "callbacks.ngram_baseline=null", "callbacks.model_checkpoint=null",
-                   "callbacks.last_checkpoint=null", "task.lr_decay=null", "++trainer.enable_progress_bar=false",
+                   "callbacks.last_checkpoint=null", "callbacks.periodic_checkpoint=null", "task.lr_decay=null",
+                   "++trainer.enable_progress_bar=false",
                    "++trainer.num_sanity_val_steps=0", PROBE, f"paths.output_dir={run_folder}", *extra]
         started = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)

@@ -214,7 +214,8 @@ def lightning_overrides(data_dir: Path, batches: int, seed: Optional[int], backe
         overrides.append(f"model.backend={backend}")
     if not evaluate:  # no validation: nothing to checkpoint on, no plateau to decay the lr on
         overrides += ["++trainer.limit_val_batches=0", "++trainer.enable_checkpointing=false",
-                      "callbacks.model_checkpoint=null", "callbacks.last_checkpoint=null", "task.lr_decay=null"]
+                      "callbacks.model_checkpoint=null", "callbacks.last_checkpoint=null",
+                      "callbacks.periodic_checkpoint=null", "task.lr_decay=null"]
     return overrides
 
 

@@ -17,7 +17,7 @@ import pytest
 import torch
 import yaml
 
-from seqmodels.callbacks.divergence import TrainingDiverged
+from seqmodels.callbacks.divergence import DivergenceGuard, TrainingDiverged
 from seqmodels.checkpoints import CheckpointError, read_checkpoint
 from seqmodels.checkpoints import files as checkpoint_files
 from seqmodels.errors import ConfigError
@@ -188,3 +188,14 @@ def test_a_corrupted_checkpoint_is_refused_everywhere_it_is_loaded(tmp_path: Pat
     with pytest.raises(CheckpointError, match="the weights do not match the digest"):
         LanguageModelTask.load(corrupted)
     assert torch.load(corrupted, weights_only=True)  # torch alone would have loaded it
+
+
+def test_weights_that_are_not_finite_are_never_saved() -> None:
+    """A non-finite gradient stops the run at the next step's loss; a save in between is refused."""
+    from types import SimpleNamespace
+
+    guard = DivergenceGuard()
+    trainer = SimpleNamespace(current_epoch=2, global_step=41)
+    guard.on_save_checkpoint(trainer, None, {"state_dict": {"w": torch.ones(3), "steps": torch.tensor(4)}})
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, step 41: the weight w holds NaN or infinite values"):
+        guard.on_save_checkpoint(trainer, None, {"state_dict": {"w": torch.tensor([1.0, float("inf")])}})
