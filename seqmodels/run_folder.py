@@ -1,4 +1,5 @@
-"""``${run_folder:<parent>}``: a new folder for each run, created atomically, named by the time it started.
+"""``${run_folder:<parent>}``: a new folder for each run (and sweep), created atomically, named by the time it
+started.
 
 Two runs started in the same second (``python train.py ... &`` three times) must never share a folder:
 the first takes ``<parent>/2026-11-29_18-30-00``, the next ``..._18-30-00_2``, then ``_3`` … — ``os.mkdir``
@@ -49,9 +50,11 @@ def run_folder(parent: str) -> str:
 
 
 def register_run_folder_resolver() -> None:
-    """Make ``${run_folder:...}`` available to the configs (configs/hydra/default.yaml)."""
+    """Make ``${run_folder:...}`` available to the configs (configs/hydra/default.yaml). Its answer is also
+    cached in the config, which Hydra copies into every sweep job's config (``OmegaConf.copy_cache``), so the
+    jobs of a sweep run by other processes (joblib, submitit) find the sweep folder their launcher created."""
     if not OmegaConf.has_resolver(RESOLVER):
-        OmegaConf.register_new_resolver(RESOLVER, run_folder)
+        OmegaConf.register_new_resolver(RESOLVER, run_folder, use_cache=True)
 
 
 def forget_run_folders() -> None:

@@ -199,3 +199,24 @@ def test_weights_that_are_not_finite_are_never_saved() -> None:
     guard.on_save_checkpoint(trainer, None, {"state_dict": {"w": torch.ones(3), "steps": torch.tensor(4)}})
     with pytest.raises(TrainingDiverged, match=r"epoch 2, step 41: the weight w holds NaN or infinite values"):
         guard.on_save_checkpoint(trainer, None, {"state_dict": {"w": torch.tensor([1.0, float("inf")])}})
+
+
+def test_two_sweeps_started_together_get_a_sweep_folder_each_that_their_jobs_share(tmp_path: Path) -> None:
+    """The sweep folder is created like a run folder; joblib's worker processes find their launcher's."""
+    sweeps = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), "-m", "launcher=joblib", *TINY,
+                                "callbacks.ngram_baseline=null", "+trainer.enable_progress_bar=false",
+                                "model=rnn,gru"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "SEQMODELS_LOG_DIR": str(tmp_path)})
+              for _ in range(2)]
+    for sweep in sweeps:
+        _, err = sweep.communicate(timeout=600)
+        assert sweep.returncode == 0, err[-2000:]
+    folders = sorted((tmp_path / "lm" / "multiruns").iterdir())
+    assert len(folders) == 2
+    for folder in folders:
+        jobs = sorted(path.name for path in folder.iterdir() if (path / ".hydra").is_dir())
+        assert len(jobs) == 2 and jobs[0].startswith("0_") and "model=rnn" in jobs[0] and "model=gru" in jobs[1]
+        assert all((folder / job / "metrics.json").is_file() for job in jobs)
+        assert (folder / "summary.csv").is_file()
+    assert not (tmp_path / "lm" / "runs").exists()  # no stray run folders
