@@ -94,6 +94,7 @@ class LanguageModelTask(SequenceTask):
         self.start_id = self.vocabulary.eos_id if carry_state else self.vocabulary.bos_id
         self.train_ppl, self.val_ppl, self.test_ppl = Perplexity(), Perplexity(), Perplexity()
         self._carried: Dict[str, Optional[State]] = {stage: None for stage in STAGES}
+        self._resumed_carry: Optional[Dict[str, Any]] = None  # from a checkpoint, put back at on_train_start
 
     # -- training and evaluation -------------------------------------------------------------
 
@@ -127,12 +128,27 @@ class LanguageModelTask(SequenceTask):
         self._start_epoch("train")
 
     def on_save_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
+        """Also the carried training state, so a run resumed mid-epoch carries it on: every process's (each
+        reads its own rows), gathered from all of them; every process saves, so every process gathers."""
         super().on_save_checkpoint(checkpoint)
-        checkpoint["carried_train_state"] = self._carried["train"]  # a run resumed mid-epoch carries it on
+        state, processes = self._carried["train"], self.trainer.world_size
+        checkpoint["carried_train_state"] = {
+            "processes": processes, "state": self.all_gather(state) if state is not None and processes > 1 else state}
 
     def on_load_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
         super().on_load_checkpoint(checkpoint)
-        self._carried["train"] = checkpoint.get("carried_train_state")
+        self._resumed_carry = checkpoint.get("carried_train_state")
+
+    def on_train_start(self) -> None:
+        """A resumed run starts from the carried state it saved (this process's rows); with another number of
+        processes, from zero (each process's rows differ then)."""
+        saved, self._resumed_carry = self._resumed_carry, None
+        if not saved or saved["state"] is None or saved["processes"] != self.trainer.world_size:
+            return
+        state, rank = saved["state"], self.trainer.global_rank
+        if saved["processes"] > 1:
+            state = state[rank] if isinstance(state, Tensor) else tuple(part[rank] for part in state)
+        self._carried["train"] = state
 
     def on_validation_epoch_start(self) -> None:
         self._start_epoch("val")

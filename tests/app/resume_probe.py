@@ -32,7 +32,7 @@ def batch_digest(batch: Any) -> str:
 
 
 class BatchLog(pl.Callback):
-    """Appends ``{"step", "epoch", "batch", "digest"}`` for every training batch to a JSON-lines file."""
+    """Appends ``{"rank", "step", "epoch", "batch", "digest"}`` for every training batch to a JSON-lines file."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -40,17 +40,20 @@ class BatchLog(pl.Callback):
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
                              batch_idx: int) -> None:
         with open(self.path, "a", encoding="utf-8") as log:
-            log.write(json.dumps({"step": trainer.global_step, "epoch": trainer.current_epoch, "batch": batch_idx,
+            log.write(json.dumps({"rank": trainer.global_rank, "step": trainer.global_step, "epoch": trainer.current_epoch, "batch": batch_idx,
                                   "digest": batch_digest(batch)}) + "\n")
 
 
 class KillAtStep(pl.Callback):
-    """``kill -9`` of its own process when the training step ``step`` is about to start."""
+    """``kill -9`` of its own process — or, with ``group``, of its whole process group (every DDP process) —
+    when the training step ``step`` is about to start."""
 
-    def __init__(self, step: int) -> None:
-        self.step = step
+    def __init__(self, step: int, group: bool = False) -> None:
+        self.step, self.group = step, group
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
                              batch_idx: int) -> None:
         if trainer.global_step == self.step:
+            if self.group:
+                os.killpg(os.getpgid(0), signal.SIGKILL)
             os.kill(os.getpid(), signal.SIGKILL)

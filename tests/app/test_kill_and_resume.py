@@ -5,6 +5,7 @@ metrics (bit for bit)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -34,20 +35,17 @@ TASKS: Dict[str, List[str]] = {
     # negatives drawn in the loader's collate (the global generator)
     "word2vec": ["task=word2vec", "model.embedding_size=8", "data.batch_size=64", "data.eval_batch_size=256"],
 }
+DDP = ["trainer=ddp_cpu", "callbacks.embedding_projector=null"]  # two gloo processes, 8 batches each
 KILLED_AT = 11       # killed as step 11 starts (epoch 1, its 4th batch) ...
 LAST_SAVED = 9       # ... so last.ckpt holds step 9 (epoch 1 after its 1st batch)
 
 
 def train_py(log_dir: Path, batches: Path, overrides: Sequence[str]) -> subprocess.CompletedProcess:
+    """train.py in a process group of its own (a DDP run's processes are killed together)."""
     command = [sys.executable, str(ROOT / "train.py"), *overrides, "+callbacks.batch_log._target_="
                "tests.app.resume_probe.BatchLog", f"+callbacks.batch_log.path={batches}"]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**_environment(), "SEQMODELS_LOG_DIR": str(log_dir)})
-
-
-def _environment() -> Dict[str, str]:
-    import os
-    return dict(os.environ)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, start_new_session=True,
+                          env={**os.environ, "SEQMODELS_LOG_DIR": str(log_dir)})
 
 
 def run_folder(log_dir: Path) -> Path:
@@ -56,18 +54,22 @@ def run_folder(log_dir: Path) -> Path:
 
 
 def read_log(path: Path) -> List[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """The batches trained, by process and step (the processes of a DDP run write in any order)."""
+    batches = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return sorted(batches, key=lambda batch: (batch["rank"], batch["step"]))
 
 
-@pytest.mark.parametrize("task", sorted(TASKS))
+@pytest.mark.parametrize("task", [*sorted(TASKS), "lm_ddp"])
 def test_a_run_killed_mid_epoch_resumes_at_the_next_batch_and_ends_identical(tmp_path: Path, task: str) -> None:
-    overrides = [*TASKS[task], *TINY_TRAINER]
+    """lm_ddp: two gloo processes, each carrying the state of its own rows; both are killed together."""
+    ddp = task.endswith("_ddp")
+    overrides = [*TASKS[task.removesuffix("_ddp")], *TINY_TRAINER, *(DDP if ddp else [])]
     whole = train_py(tmp_path / "whole", tmp_path / "whole.jsonl", overrides)
     assert whole.returncode == 0, whole.stderr[-3000:]
 
     killed = train_py(tmp_path / "killed", tmp_path / "killed.jsonl",
                       [*overrides, "+callbacks.kill._target_=tests.app.resume_probe.KillAtStep",
-                       f"+callbacks.kill.step={KILLED_AT}"])
+                       f"+callbacks.kill.step={KILLED_AT}", f"+callbacks.kill.group={str(ddp).lower()}"])
     assert killed.returncode == -signal.SIGKILL
     last = run_folder(tmp_path / "killed") / "checkpoints" / "last.ckpt"
     saved = torch.load(last, weights_only=True)
@@ -77,7 +79,7 @@ def test_a_run_killed_mid_epoch_resumes_at_the_next_batch_and_ends_identical(tmp
     assert resumed.returncode == 0, resumed.stderr[-3000:]
 
     trained = [b for b in read_log(tmp_path / "killed.jsonl") if b["step"] < LAST_SAVED]
-    trained += read_log(tmp_path / "resumed.jsonl")
+    trained = sorted(trained + read_log(tmp_path / "resumed.jsonl"), key=lambda b: (b["rank"], b["step"]))
     assert trained == read_log(tmp_path / "whole.jsonl")  # same batches, same order, same steps
 
     whole_folder, resumed_folder = run_folder(tmp_path / "whole"), run_folder(tmp_path / "resumed")
