@@ -12,10 +12,11 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO, Callable, List, Optional, Sequence, TypeVar, Union
+from typing import Callable, List, Optional, Sequence, TypeVar, Union
 
 import torch
 
+from seqmodels.data.text_files import check_not_folder, decode_text, split_lines
 from seqmodels.errors import ConfigError, DataError, SeqmodelsError
 
 TaskT = TypeVar("TaskT")
@@ -37,8 +38,8 @@ def run_command(main: Callable[[argparse.Namespace], None], parser: argparse.Arg
     except SeqmodelsError as error:
         fail(parser.prog, str(error))
     except torch.OutOfMemoryError as error:
-        fail(parser.prog, f"out of memory on --device {getattr(arguments, 'device', 'cpu')} "
-                          f"({first_line(error)}); give shorter or fewer inputs, or another --device")
+        fail(parser.prog, f"out of memory ({first_line(error)}); give shorter or fewer inputs, or another "
+                          "--device")
     except BrokenPipeError:
         # the reader went away (e.g. `| head -1`): stop quietly, and keep Python from complaining at exit
         try:
@@ -115,16 +116,10 @@ def resolve_device(name: str) -> str:
 # -- files ------------------------------------------------------------------------------------------------------
 
 
-def check_not_folder(option: str, path: Union[str, Path]) -> None:
-    """DataError when ``path`` is a folder: the one case "no such file" would misreport."""
-    if Path(path).is_dir():
-        raise DataError(f"{option} {path}: is a folder, not a file; give the path of a file inside it")
-
-
 def input_file(option: str, path: Union[str, Path], kind: str = "file") -> Path:
     """``path`` when it is a readable regular file; else DataError ``<option> <path>: ...`` saying why
     (a folder, missing, not a regular file). ``kind`` names what is expected ("checkpoint file", ...)."""
-    check_not_folder(option, path)
+    check_not_folder(path, option)
     path = Path(path)
     if not path.exists():
         raise DataError(f"{option} {path}: no such {kind}")
@@ -137,7 +132,7 @@ def output_file(option: str, path: Union[str, Path]) -> Path:
     """``path`` when a file can be written there: not a folder, and its folder exists (checked before any work
     is done, so a typo does not cost a whole run)."""
     path = Path(path)
-    check_not_folder(option, path)
+    check_not_folder(path, option)
     folder = path.parent
     if not folder.is_dir():
         raise DataError(f"{option} {path}: cannot write the file, its folder {folder} does not exist; "
@@ -177,42 +172,11 @@ def load_task(task_class: Callable[..., TaskT], arguments: argparse.Namespace) -
 # -- sentences --------------------------------------------------------------------------------------------------
 
 
-def decode_lines(data: bytes, source: str = "stdin") -> List[str]:
-    """The lines of ``data``, strictly UTF-8 (a leading byte-order mark dropped; ``\\r\\n`` read as ``\\n``).
-
-    Raises:
-        DataError: ``<source>: line L is not UTF-8 (byte 0xNN at column C)`` for the first bad byte, or a
-            NUL byte (binary data or UTF-16 text), naming its line.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line_start = data.rfind(b"\n", 0, error.start) + 1
-        line = data.count(b"\n", 0, error.start) + 1
-        column = len(data[line_start:error.start].decode("utf-8")) + 1
-        raise DataError(f"{source}: line {line} is not UTF-8 (byte 0x{data[error.start]:02x} at column {column}); "
-                        "convert the input to UTF-8, e.g. with iconv -f latin1 -t utf-8") from None
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    lines = [line.removesuffix("\r") for line in lines]
-    for number, line in enumerate(lines, 1):
-        if "\0" in line:
-            raise DataError(f"{source}: line {number} holds a NUL byte; this is binary data or UTF-16 text, "
-                            "not UTF-8 text (convert UTF-16 with iconv -f utf-16 -t utf-8)")
-    return lines
-
-
-def read_stdin(stream: Optional[BinaryIO] = None) -> List[str]:
-    """The lines of stdin (``sys.stdin.buffer``), read as bytes and decoded strictly by :func:`decode_lines`."""
-    if stream is None:
-        binary = getattr(sys.stdin, "buffer", None)
-        if binary is None:  # a text stream without bytes underneath (e.g. io.StringIO): already decoded
-            return decode_lines(sys.stdin.read().encode("utf-8", "surrogateescape"))
-        stream = binary
-    return decode_lines(stream.read())
+def read_stdin() -> List[str]:
+    """The lines of stdin, read as bytes (``sys.stdin.buffer``) and decoded strictly, as the data files are
+    (:func:`~seqmodels.data.text_files.decode_text`: a byte-order mark dropped, ``\r\n`` read as ``\n``, a byte
+    that is not UTF-8 or a NUL byte named by line)."""
+    return split_lines(decode_text(sys.stdin.buffer.read(), "stdin"))
 
 
 def read_sentences(arguments: Sequence[str], verb: str, noun: str = "sentence", from_stdin: bool = True) -> List[str]:

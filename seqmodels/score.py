@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, check_not_folder, load_task, read_sentences, run_command
+from seqmodels.cli import add_checkpoint_argument, load_task, read_sentences, run_command
+from seqmodels.data.text_files import check_not_folder
 from seqmodels.data.text_files import read_lines
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.language_modeling import LanguageModelTask
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 def score_command(arguments: argparse.Namespace) -> None:
     sentences = read_sentences(arguments.sentences, "score", from_stdin=False)
     if arguments.file:
-        check_not_folder("--file", arguments.file)
+        check_not_folder(arguments.file, "--file")
         sentences += [line for line in read_lines(arguments.file) if line.strip()]
     if not sentences:
         raise ConfigError("give sentences to score, as arguments or with --file")

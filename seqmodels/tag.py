@@ -17,7 +17,6 @@ from typing import List, Optional
 
 from seqmodels.cli import (
     add_checkpoint_argument,
-    check_not_folder,
     load_task,
     output_file,
     read_sentences,
@@ -25,6 +24,7 @@ from seqmodels.cli import (
     write_failed,
 )
 from seqmodels.data.conll import read_conll, write_conll
+from seqmodels.data.text_files import check_not_folder
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.tagging import TaggingTask
 
@@ -48,7 +48,7 @@ def check_arguments(arguments: argparse.Namespace) -> None:
         raise ConfigError(f"--output {arguments.output}: it writes the tagged --conll sentences; add --conll FILE "
                           "(tagged text goes to stdout)")
     if arguments.conll:
-        check_not_folder("--conll", arguments.conll)
+        check_not_folder(arguments.conll, "--conll")
     if arguments.output:
         output_file("--output", arguments.output)
 

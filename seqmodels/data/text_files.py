@@ -18,10 +18,12 @@ from seqmodels.errors import DataError
 READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
-def check_not_folder(path: Path) -> None:
-    """``DataError`` when ``path`` is a folder: the one thing "no such file" would misreport."""
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a file; give the path of a file inside it")
+def check_not_folder(path: str | Path, option: str = "") -> None:
+    """``DataError`` when ``path`` is a folder: the one thing "no such file" would misreport. ``option`` (e.g.
+    ``"--conll"``) names where the path was given."""
+    if Path(path).is_dir():
+        raise DataError(f"{f'{option} ' if option else ''}{path}: is a folder, not a file; give the path of a file "
+                        "inside it")
 
 
 def resolve_text_file(path: str | Path) -> Path:
@@ -40,16 +42,20 @@ def line_of(data: bytes | str, offset: int) -> int:
     return data.count(newline, 0, offset) + 1  # type: ignore[arg-type]
 
 
-def decode_text(raw: bytes, path: Path) -> str:
-    """``raw`` as UTF-8 text without a leading byte-order mark; ``DataError`` naming ``path`` and the line of
-    the first byte that is not UTF-8, or of a NUL byte (binary data, or UTF-16 text)."""
+def decode_text(raw: bytes, path: str | Path) -> str:
+    """``raw`` as UTF-8 text without a leading byte-order mark; ``DataError`` naming ``path`` (a file, or
+    ``stdin``) with the line and column of the first byte that is not UTF-8, or the line of a NUL byte (binary
+    data, or UTF-16 text)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         start = error.start + len(raw) - len(error.object)  # the decoder's input starts after the mark
-        utf16 = " (the file starts like UTF-16: convert it with iconv -f utf-16 -t utf-8)" if raw[:2] in (
-            b"\xff\xfe", b"\xfe\xff") else "; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
-        raise DataError(f"{path}, line {line_of(raw, start)}: byte 0x{raw[start]:02x} is not UTF-8{utf16}") from None
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        column = len(raw[line_start:start].decode("utf-8-sig")) + 1  # the bytes before it decode: it is the first
+        utf16 = "; it starts like UTF-16: convert it with iconv -f utf-16 -t utf-8" if raw[:2] in (
+            b"\xff\xfe", b"\xfe\xff") else "; convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        raise DataError(f"{path}, line {line_of(raw, start)}: byte 0x{raw[start]:02x} is not UTF-8 (column {column})"
+                        f"{utf16}") from None
     nul = text.find("\0")
     if nul >= 0:
         raise DataError(f"{path}, line {line_of(text, nul)}: a NUL byte; this is not a text file (binary data, or "

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from seqmodels import classify, neighbours, sample, score, tag, translate
-from seqmodels.cli import decode_lines, resolve_device
+from seqmodels.cli import read_stdin, resolve_device
 from seqmodels.decoding import beam_search, greedy_search, next_token_distribution
 from seqmodels.errors import ConfigError, DataError
 from tests.app.hydra_helpers import TINY, TINY_NER, TINY_SENTIMENT, TINY_SEQ2SEQ, TINY_WORD2VEC, train
@@ -157,9 +157,9 @@ def test_score_rejects_an_empty_argument_too(ckpt, capsys, monkeypatch) -> None:
 
 @pytest.mark.parametrize("command", sorted(READERS))
 @pytest.mark.parametrize("data,message", [
-    (b"fine\nalso fine\nbut ca\xe9\n", "stdin: line 3 is not UTF-8 (byte 0xe9 at column 7)"),
-    (b"d\xc3\xa9j\xc3\xa0 \xff", "stdin: line 1 is not UTF-8 (byte 0xff at column 6)"),  # "déjà " counts 5
-    (b"Harry\x00Potter\n", "stdin: line 1 holds a NUL byte"),
+    (b"fine\nalso fine\nbut ca\xe9\n", "stdin, line 3: byte 0xe9 is not UTF-8 (column 7)"),
+    (b"d\xc3\xa9j\xc3\xa0 \xff", "stdin, line 1: byte 0xff is not UTF-8 (column 6)"),  # "déjà " counts 5
+    (b"Harry\x00Potter\n", "stdin, line 1: a NUL byte"),
     (b"", "no text to"),
     (b"  \n\n\t\n", "no text to"),
 ], ids=["latin1-line3", "after-utf8", "nul", "empty", "blank"])
@@ -177,12 +177,12 @@ def test_stdin_lines_are_read_like_an_editor_shows_them(ckpt, capsys, monkeypatc
     assert code == 0 and [line.split("\t")[0] for line in lines] == ["the 3rd of march 1998", "1/2/99"]
 
 
-def test_decode_lines() -> None:
-    assert decode_lines(b"\xef\xbb\xbfa\r\nb\n\nc") == ["a", "b", "", "c"]
-    with pytest.raises(DataError, match=r"^stdin: line 2 is not UTF-8 \(byte 0x80 at column 3\)"):
-        decode_lines(b"x\n\xc3\xa9\xc3\xa9\x80")
-    with pytest.raises(DataError, match="^input.txt: line 1 holds a NUL byte"):
-        decode_lines(b"H\x00i\x00", source="input.txt")
+def test_stdin_is_decoded_as_the_data_files_are(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbfa\r\nb\n\nc")))
+    assert read_stdin() == ["a", "b", "", "c"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x\n\xc3\xa9\xc3\xa9\x80")))
+    with pytest.raises(DataError, match=r"^stdin, line 2: byte 0x80 is not UTF-8 \(column 3\)"):
+        read_stdin()
 
 
 # -- files given to the commands -----------------------------------------------------------------------------------

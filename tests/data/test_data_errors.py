@@ -195,7 +195,7 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "empty": (b"", r"the file is empty"),
     "blank lines only": (b"\n  \n\t\r\n", r"the file is empty"),
     "latin-1": (b"a 1\ncaf\xe9 2\n", r", line 2: byte 0xe9 is not UTF-8"),
-    "UTF-16": ("a\t1\n".encode("utf-16"), r", line 1: byte 0xff is not UTF-8 \(the file starts like UTF-16"),
+    "UTF-16": ("a\t1\n".encode("utf-16"), r", line 1: byte 0xff is not UTF-8 \(column 1\); it starts like UTF-16"),
     "NUL byte": (b"a 1\nb 2\n\0\0\n", r", line 3: a NUL byte; this is not a text file"),
     "damaged gzip": (gzip.compress(b"a 1\n" * 100)[:-12], r"cannot read the file \(a damaged or truncated \.gz"),
     "not gzip": (b"a 1\n", r"cannot read the file \(a damaged or truncated \.gz file\): Not a gzipped file"),
