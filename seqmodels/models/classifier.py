@@ -14,7 +14,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from seqmodels.nn.recurrent import Recurrent
+from seqmodels.errors import check_choice
+from seqmodels.nn.recurrent_options import RecurrentOptions
 
 ENCODERS = ("mean", "rnn")
 POOLINGS = ("last", "max", "mean")
@@ -26,8 +27,8 @@ class Classifier(nn.Module):
     Args:
         vocab_size, num_classes: the sizes of the input vocabulary and of the label set.
         encoder: "mean" or "rnn"; pooling: "last", "max" or "mean" (for "rnn").
-        cell, embedding_size, hidden_size, num_layers, bidirectional, backend, **cell_options: the Recurrent.
-        dropout: on the embeddings and on h.
+        recurrent: the Recurrent of the "rnn" encoder; its dropout also applies to the embeddings and to h.
+        embedding_size: E, the size of the word embeddings.
         pad_id: the padding word id.
     """
 
@@ -37,28 +38,18 @@ class Classifier(nn.Module):
         num_classes: int,
         encoder: str = "rnn",
         pooling: str = "last",
-        cell: str = "lstm",
+        recurrent: RecurrentOptions = RecurrentOptions(dropout=0.3),
         embedding_size: int = 100,
-        hidden_size: int = 128,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.3,
-        backend: str = "auto",
         pad_id: int = 0,
-        **cell_options: object,
     ) -> None:
         super().__init__()
-        if encoder not in ENCODERS:
-            raise ValueError(f"encoder={encoder!r}: choose one of {list(ENCODERS)}")
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling={pooling!r}: choose one of {list(POOLINGS)}")
+        check_choice("encoder", encoder, ENCODERS, ValueError)
+        check_choice("pooling", pooling, POOLINGS, ValueError)
         self.encoder_kind, self.pooling = encoder, pooling
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
-        self.dropout = nn.Dropout(dropout)
-        self.recurrent = (Recurrent(cell, embedding_size, hidden_size, num_layers=num_layers,
-                                    bidirectional=bidirectional, dropout=dropout, backend=backend, **cell_options)
-                          if encoder == "rnn" else None)
-        features = embedding_size if self.recurrent is None else hidden_size * self.recurrent.num_directions
+        self.dropout = nn.Dropout(recurrent.dropout)
+        self.recurrent = recurrent.build(embedding_size) if encoder == "rnn" else None
+        features = embedding_size if self.recurrent is None else self.recurrent.output_size
         self.output = nn.Linear(features, num_classes)
 
     def encode(self, words: Tensor, lengths: Tensor) -> Tensor:
@@ -69,9 +60,7 @@ class Classifier(nn.Module):
             return (embedded * mask).sum(dim=1) / lengths.to(embedded).unsqueeze(1)       # (1/T) Σ_t E x<t>
         outputs, final = self.recurrent(embedded, lengths=lengths)
         if self.pooling == "last":
-            h_n = final[0] if isinstance(final, tuple) else final                        # (L·D, B, H)
-            last_layer = h_n[-self.recurrent.num_directions:]                            # →a<T> (and ←a<1>)
-            return last_layer.transpose(0, 1).reshape(words.size(0), -1)
+            return self.recurrent.summary(final)                                         # [→a<T>, ←a<1>]
         if self.pooling == "max":
             return outputs.masked_fill(~mask, float("-inf")).amax(dim=1)                 # max_t a<t>
         return (outputs * mask).sum(dim=1) / lengths.to(outputs).unsqueeze(1)            # (1/T) Σ_t a<t>

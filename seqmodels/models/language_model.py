@@ -15,9 +15,9 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from seqmodels.nn import Recurrent
 from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
 from seqmodels.nn.recurrent import State
+from seqmodels.nn.recurrent_options import RecurrentOptions
 
 
 class LanguageModel(nn.Module):
@@ -25,9 +25,9 @@ class LanguageModel(nn.Module):
 
     Args:
         vocab_size: V, the size of the softmax.
-        cell: "rnn", "gru" or "lstm"; ``**cell_options`` go to the cell (peephole, minimal, ...).
-        embedding_size, hidden_size, num_layers, backend: of the embedding and the Recurrent layer.
-        dropout: on the embeddings, between layers and before the softmax.
+        recurrent: the Recurrent, one direction only; its dropout also applies to the embeddings and before
+            the softmax.
+        embedding_size: E, the size of the embeddings.
         tie_weights: share E between the input embedding and the output layer.
         pad_id: the id whose embedding stays zero (padding).
     """
@@ -35,27 +35,24 @@ class LanguageModel(nn.Module):
     def __init__(
         self,
         vocab_size: int,
-        cell: str = "lstm",
+        recurrent: RecurrentOptions = RecurrentOptions(hidden_size=256),
         embedding_size: int = 128,
-        hidden_size: int = 256,
-        num_layers: int = 1,
-        dropout: float = 0.0,
-        backend: str = "auto",
         tie_weights: bool = False,
         pad_id: int = 0,
-        **cell_options: object,
     ) -> None:
         super().__init__()
-        if tie_weights and embedding_size != hidden_size:
+        if recurrent.bidirectional:
+            raise ValueError("bidirectional=True: a language model predicts each token from the ones before it, "
+                             "and a backward direction would read the very token it must predict")
+        if tie_weights and embedding_size != recurrent.hidden_size:
             raise ValueError(
                 f"tie_weights=True shares the embedding with the output layer, so embedding_size "
-                f"({embedding_size}) must equal hidden_size ({hidden_size})"
+                f"({embedding_size}) must equal hidden_size ({recurrent.hidden_size})"
             )
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
-        self.recurrent = Recurrent(cell, embedding_size, hidden_size, num_layers=num_layers, dropout=dropout,
-                                   backend=backend, **cell_options)
-        self.dropout = nn.Dropout(dropout)
-        self.output = nn.Linear(hidden_size, vocab_size)
+        self.recurrent = recurrent.build(embedding_size)
+        self.dropout = nn.Dropout(recurrent.dropout)
+        self.output = nn.Linear(recurrent.hidden_size, vocab_size)
         if tie_weights:
             self.output.weight = self.embedding.weight
         nn.init.uniform_(self.embedding.weight, -0.1, 0.1)

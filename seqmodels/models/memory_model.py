@@ -1,4 +1,4 @@
-"""The network of the long-range memory problems (:mod:`seqmodels.data.memory_problems`).
+"""The network of the long-range memory problems (:mod:`seqmodels.data.corpora.memory_problems`).
 
 - adding: the two features [value, marker] of each step go straight into the recurrent layer (as in
   Hochreiter & Schmidhuber), and ŷ = w·a<T> + b, one number from the last state.
@@ -15,7 +15,8 @@ from typing import Optional
 
 from torch import Tensor, nn
 
-from seqmodels.nn.recurrent import Recurrent
+from seqmodels.errors import check_choice
+from seqmodels.nn.recurrent_options import RecurrentOptions
 
 PROBLEMS = ("adding", "copy")
 
@@ -26,8 +27,8 @@ class MemoryModel(nn.Module):
     Args:
         problem: "adding" or "copy"; input_size: 2 (adding) or the number of ids (copy);
         num_outputs: 1 (adding) or the number of ids (copy).
-        cell, embedding_size (copy only), hidden_size, num_layers, bidirectional, backend, **cell_options: the
-            Recurrent. dropout: between the recurrent layers and before the output layer.
+        recurrent: the Recurrent; its dropout also applies before the output layer.
+        embedding_size: the size of the ids' embeddings (copy only).
     """
 
     def __init__(
@@ -35,31 +36,22 @@ class MemoryModel(nn.Module):
         problem: str,
         input_size: int,
         num_outputs: int,
-        cell: str = "lstm",
+        recurrent: RecurrentOptions = RecurrentOptions(),
         embedding_size: int = 32,
-        hidden_size: int = 128,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        backend: str = "auto",
-        **cell_options: object,
     ) -> None:
         super().__init__()
-        if problem not in PROBLEMS:
-            raise ValueError(f"problem={problem!r}: choose one of {list(PROBLEMS)}")
+        check_choice("problem", problem, PROBLEMS, ValueError)
         self.problem = problem
         self.embedding: Optional[nn.Embedding] = nn.Embedding(input_size, embedding_size) if problem == "copy" else None
         features = embedding_size if problem == "copy" else input_size
-        self.recurrent = Recurrent(cell, features, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
-                                   dropout=dropout, backend=backend, **cell_options)
-        self.dropout = nn.Dropout(dropout)
-        self.output = nn.Linear(hidden_size * self.recurrent.num_directions, num_outputs)
+        self.recurrent = recurrent.build(features)
+        self.dropout = nn.Dropout(recurrent.dropout)
+        self.output = nn.Linear(self.recurrent.output_size, num_outputs)
 
     def forward(self, inputs: Tensor) -> Tensor:
         x = self.embedding(inputs) if self.embedding is not None else inputs
         outputs, final = self.recurrent(x)
         if self.problem == "copy":
             return self.output(self.dropout(outputs))                                     # (B, T', C)
-        h_n = final[0] if isinstance(final, tuple) else final                             # (L·D, B, H)
-        last = h_n[-self.recurrent.num_directions:].transpose(0, 1).reshape(inputs.size(0), -1)
+        last = self.recurrent.summary(final)                                               # [→a<T>, ←a<1>]
         return self.output(self.dropout(last)).squeeze(-1)                                # (B,)

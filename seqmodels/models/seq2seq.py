@@ -29,9 +29,10 @@ from typing import List, NamedTuple, Optional, Tuple, Union
 import torch
 from torch import Tensor, nn
 
-from seqmodels.nn.attention import SCORES, Attention
 from seqmodels.decoding import Hypothesis, MaxLength, beam_search, greedy_search
-from seqmodels.nn.recurrent import CELLS, Recurrent
+from seqmodels.errors import check_choice
+from seqmodels.nn.attention import SCORES, Attention
+from seqmodels.nn.recurrent_options import RecurrentOptions
 
 ATTENTIONS = ("none", *SCORES)
 STYLES = ("bahdanau", "luong")
@@ -59,10 +60,10 @@ class Seq2Seq(nn.Module):
 
     Args:
         source_vocab_size, target_vocab_size: the two vocabularies (the same size when shared).
-        cell: "rnn", "gru" or "lstm", for the encoder and the decoder; ``**cell_options`` go to both cells.
-        embedding_size, hidden_size: E and H of both sides; num_layers, bidirectional: the encoder's.
-        dropout: on the embeddings, between encoder layers and on o<t>.
-        backend: the encoder's (and, for luong with teacher forcing, the decoder's) Recurrent backend.
+        recurrent: the encoder; the decoder has its cell, cell options, hidden size H and backend (the backend
+            matters for luong with teacher forcing) in one layer, one direction. Its dropout also applies to the
+            embeddings and to o<t>.
+        embedding_size: E of both sides.
         attention: "none" (c<t> = C, the plain encoder-decoder), "dot", "general" or "additive".
         attention_style: "bahdanau" (query s<t-1>, c<t> into the cell) or "luong" (query s<t>).
         attention_size: the additive score's hidden layer (default H).
@@ -74,36 +75,25 @@ class Seq2Seq(nn.Module):
         self,
         source_vocab_size: int,
         target_vocab_size: int,
-        cell: str = "gru",
+        recurrent: RecurrentOptions = RecurrentOptions("gru", hidden_size=256, bidirectional=True, dropout=0.2),
         embedding_size: int = 128,
-        hidden_size: int = 256,
-        num_layers: int = 1,
-        bidirectional: bool = True,
-        dropout: float = 0.2,
-        backend: str = "auto",
         attention: str = "additive",
         attention_style: str = "bahdanau",
         attention_size: Optional[int] = None,
         input_feeding: bool = False,
         source_pad_id: int = 0,
         target_pad_id: int = 0,
-        **cell_options: object,
     ) -> None:
         super().__init__()
-        if attention not in ATTENTIONS:
-            raise ValueError(f"attention={attention!r}: choose one of {list(ATTENTIONS)}")
-        if attention_style not in STYLES:
-            raise ValueError(f"attention_style={attention_style!r}: choose one of {list(STYLES)}")
-        if cell not in CELLS:
-            raise ValueError(f"cell={cell!r}: choose one of {sorted(CELLS)}")
+        check_choice("attention", attention, ATTENTIONS, ValueError)
+        check_choice("attention_style", attention_style, STYLES, ValueError)
         self.attention_kind, self.style, self.input_feeding = attention, attention_style, bool(input_feeding)
-        self.hidden_size = hidden_size
+        self.hidden_size = hidden_size = recurrent.hidden_size
         self.source_embedding = nn.Embedding(source_vocab_size, embedding_size, padding_idx=source_pad_id)
         self.target_embedding = nn.Embedding(target_vocab_size, embedding_size, padding_idx=target_pad_id)
-        self.dropout = nn.Dropout(dropout)
-        self.encoder = Recurrent(cell, embedding_size, hidden_size, num_layers=num_layers,
-                                 bidirectional=bidirectional, dropout=dropout, backend=backend, **cell_options)
-        key_size = hidden_size * self.encoder.num_directions
+        self.dropout = nn.Dropout(recurrent.dropout)
+        self.encoder = recurrent.build(embedding_size)
+        key_size = self.encoder.output_size
         if attention == "dot" and key_size != hidden_size:
             raise ValueError(f"attention=dot scores sᵀh, so s<t> ({hidden_size}) and h<t'> ({key_size}, bidirectional) "
                              "need one size: use attention=general or additive, or bidirectional=false")
@@ -112,7 +102,7 @@ class Seq2Seq(nn.Module):
         decoder_input = (embedding_size + (key_size if attention_style == "bahdanau" else 0)
                          + (hidden_size if self.input_feeding else 0))
         # one layer, one direction: its cell runs the single steps, the Recurrent the teacher-forced luong pass
-        self.decoder = Recurrent(cell, decoder_input, hidden_size, backend=backend, **cell_options)
+        self.decoder = recurrent.single_layer().build(decoder_input)
         self.attention = (None if attention == "none"
                           else Attention(hidden_size, key_size, attention, hidden_size=attention_size))
         self.combine = nn.Linear(hidden_size + key_size, hidden_size)                      # W_o, b_o
@@ -128,9 +118,7 @@ class Seq2Seq(nn.Module):
         """h<1..Tx> and C = [→h<Tx>, ←h<1>] (last layer) for source ids (B, Tx) and their lengths (B,)."""
         lengths = lengths.cpu()
         outputs, final = self.encoder(self.dropout(self.source_embedding(source)), lengths=lengths)
-        h_n = final[0] if isinstance(final, tuple) else final                     # (L·D, B, H)
-        last_layer = h_n[-self.encoder.num_directions:]
-        summary = last_layer.transpose(0, 1).reshape(source.size(0), -1)          # [→h<Tx>, ←h<1>]
+        summary = self.encoder.summary(final)                                     # [→h<Tx>, ←h<1>]
         mask = torch.arange(source.size(1)).unsqueeze(0) < lengths.unsqueeze(1)
         return Encoded(outputs, mask.to(source.device), summary)
 

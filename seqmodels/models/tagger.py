@@ -18,12 +18,12 @@ from typing import Optional
 import torch
 from torch import Tensor, nn
 
+from seqmodels.errors import check_choice
 from seqmodels.nn.char_encoder import CharacterWordEncoder
 from seqmodels.nn.crf import CRF
-from seqmodels.nn.recurrent import Recurrent
+from seqmodels.nn.recurrent_options import RecurrentOptions
 
 OUTPUTS = ("crf", "softmax", "sigmoid")
-NUM_CASES = 6  # seqmodels.data.tagging_batches.CASES
 
 
 class Tagger(nn.Module):
@@ -32,9 +32,11 @@ class Tagger(nn.Module):
     Args:
         vocab_size: words in the vocabulary; num_tags: K, the tags (1 for ``sigmoid``).
         output: "crf", "softmax" or "sigmoid".
-        cell, embedding_size, hidden_size, num_layers, bidirectional, backend, **cell_options: the Recurrent.
-        dropout: on the token features and before the output layer (and between layers).
-        case_embedding_size: size of the capitalisation feature; 0 for none.
+        recurrent: the Recurrent (and the character encoder's cell and backend); its dropout also applies to the
+            token features and before the output layer.
+        embedding_size: E, the size of the word embeddings.
+        num_cases: the capitalisation classes (the batches' ``CASES``); case_embedding_size: the size of their
+            feature, 0 for none.
         num_chars: the character vocabulary (0: no character encoder); char_embedding_size, char_hidden_size: its sizes.
         pad_id: the padding word id.
         allowed_start, allowed_transitions, allowed_end: the CRF's permitted moves (the tag scheme's rules).
@@ -45,13 +47,9 @@ class Tagger(nn.Module):
         vocab_size: int,
         num_tags: int,
         output: str = "crf",
-        cell: str = "lstm",
+        recurrent: RecurrentOptions = RecurrentOptions(bidirectional=True, dropout=0.5),
         embedding_size: int = 100,
-        hidden_size: int = 128,
-        num_layers: int = 1,
-        bidirectional: bool = True,
-        dropout: float = 0.5,
-        backend: str = "auto",
+        num_cases: int = 0,
         case_embedding_size: int = 0,
         num_chars: int = 0,
         char_embedding_size: int = 25,
@@ -60,24 +58,24 @@ class Tagger(nn.Module):
         allowed_start: Optional[Tensor] = None,
         allowed_transitions: Optional[Tensor] = None,
         allowed_end: Optional[Tensor] = None,
-        **cell_options: object,
     ) -> None:
         super().__init__()
-        if output not in OUTPUTS:
-            raise ValueError(f"output={output!r}: choose one of {list(OUTPUTS)}")
+        check_choice("output", output, OUTPUTS, ValueError)
+        if case_embedding_size and num_cases < 1:
+            raise ValueError(f"case_embedding_size={case_embedding_size} needs the number of capitalisation classes, "
+                             f"got num_cases={num_cases!r}")
         self.output_kind = output
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
         features = embedding_size
-        self.case_embedding = (nn.Embedding(NUM_CASES, case_embedding_size, padding_idx=0)
+        self.case_embedding = (nn.Embedding(num_cases, case_embedding_size, padding_idx=0)
                                if case_embedding_size else None)
         features += case_embedding_size
-        self.char_encoder = (CharacterWordEncoder(num_chars, char_embedding_size, char_hidden_size, cell=cell,
-                                                  backend=backend, **cell_options) if num_chars else None)
+        self.char_encoder = (CharacterWordEncoder(num_chars, char_embedding_size, char_hidden_size, recurrent)
+                             if num_chars else None)
         features += self.char_encoder.output_size if self.char_encoder else 0
-        self.dropout = nn.Dropout(dropout)
-        self.recurrent = Recurrent(cell, features, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
-                                   dropout=dropout, backend=backend, **cell_options)
-        self.output = nn.Linear(hidden_size * self.recurrent.num_directions, num_tags)
+        self.dropout = nn.Dropout(recurrent.dropout)
+        self.recurrent = recurrent.build(features)
+        self.output = nn.Linear(self.recurrent.output_size, num_tags)
         self.crf = CRF(num_tags, allowed_start, allowed_transitions, allowed_end) if output == "crf" else None
 
     def forward(self, words: Tensor, lengths: Tensor, cases: Optional[Tensor] = None,

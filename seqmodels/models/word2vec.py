@@ -10,7 +10,7 @@ word c with one-hot vector o_c and a target word t:
     negative sampling:  L = -log σ(θ_t·e_c) - Σ_{k=1..K} log σ(-θ_{n_k}·e_c),   n_k ~ P_noise
 
 Negative sampling (SGNS) turns the V-way softmax into K + 1 binary questions "is this word a real
-neighbour of c?" (the negatives n_k come from ``seqmodels.data.skipgram_pairs.NegativeSampler``).
+neighbour of c?" (the negatives n_k come from ``seqmodels.data.batching.skipgram_pairs.NegativeSampler``).
 As in the C code, E starts uniform in ±0.5 / D and θ at zero.
 """
 

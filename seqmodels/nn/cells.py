@@ -1,10 +1,8 @@
-"""Recurrent cells in the course notation: each module computes ONE time step.
+"""The built-in recurrent cells in the course notation: each module computes ONE time step.
 
-Every cell stores the weight W of the course split into an input part and a recurrent
-part, ``W [a<t-1>, x<t>] = W_aa a<t-1> + W_ax x<t>``, so that the input projection
-``W_ax x<t> + b`` of a whole sequence can be one matrix product before the time loop
-(see :mod:`seqmodels.nn.recurrent`). Cells with several gates stack the gates' rows in
-one matrix, in the order torch.nn uses, so the fused kernels can read them directly:
+They follow :class:`~seqmodels.nn.recurrent_cell.RecurrentCell` (shapes, state layout, kernel
+declarations) and are registered as "rnn", "gru" and "lstm". Gates' rows are stacked in the order
+torch.nn uses, so the fused op can read them directly:
 
 - LSTM: rows ``[Γu, Γf, c~, Γo]`` (torch.nn.LSTM calls Γu the input gate ``i``);
 - GRU:  rows ``[Γr, Γu, c~]`` (the simplified GRU has ``[Γu, c~]``).
@@ -14,96 +12,18 @@ Shapes: x<t> is (B, input_size); a<t> and c<t> are (B, hidden_size).
 
 from __future__ import annotations
 
-import math
-from typing import Optional, Tuple
+from typing import List, Optional
 
 import torch
 from torch import Tensor, nn
 
-LSTMState = Tuple[Tensor, Tensor]
-# How W_aa starts (every cell's ``recurrent_init``); see RecurrentCell.reset_parameters.
-RECURRENT_INITS = ("uniform", "orthogonal", "identity")
+from seqmodels.nn.backends import kernel_gru, kernel_lstm, kernel_rnn
+from seqmodels.nn.cell_registry import register_cell
+from seqmodels.nn.kernel_declarations import FusedDeclaration, FusedOp, NoKernel, ScriptedDeclaration, ScriptedKernel
+from seqmodels.nn.recurrent_cell import LSTMState, RecurrentCell
 
 
-class RecurrentCell(nn.Module):
-    """What every cell shares: sizes, the input projection and parameter initialisation.
-
-    Subclasses set ``num_gates`` (how many blocks of ``hidden_size`` rows W_ax has) and
-    ``num_states`` (1 for a<t> alone, 2 for the LSTM's (a<t>, c<t>)).
-    """
-
-    num_gates: int = 1
-    num_states: int = 1
-    candidate_block: int = 0  # which block of rows of W_aa computes the candidate (RNN: the only one)
-
-    def __init__(self, input_size: int, hidden_size: int, recurrent_init: str = "uniform") -> None:
-        super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{type(self).__name__}: {name} must be a positive int, got {value!r}")
-        if recurrent_init not in RECURRENT_INITS:
-            raise ValueError(
-                f"{type(self).__name__}: recurrent_init must be one of {list(RECURRENT_INITS)}, got {recurrent_init!r}"
-            )
-        self.recurrent_init = recurrent_init
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        gate_rows = self.num_gates * hidden_size
-        self.W_ax = nn.Parameter(torch.empty(gate_rows, input_size))
-        self.W_aa = nn.Parameter(torch.empty(gate_rows, hidden_size))
-        self.b = nn.Parameter(torch.empty(gate_rows))
-
-    def reset_parameters(self) -> None:
-        """U(-1/√H, 1/√H) for every parameter, as torch.nn's recurrent modules do; then W_aa
-        by ``recurrent_init`` (see :data:`RECURRENT_INITS`):
-
-        - "uniform": nothing more;
-        - "orthogonal": each gate's (H, H) block of W_aa a random orthogonal matrix
-          (``torch.nn.init.orthogonal_``): every singular value 1, so W_aa alone neither shrinks
-          nor grows ∂L/∂a<t> on its way back through time;
-        - "identity": the candidate's block of W_aa = I and its bias 0 (for the basic RNN, the whole
-          W_aa = I and b_a = 0: the IRNN of Le et al. 2015, meant with ``nonlinearity="relu"``, where
-          a<t> = relu(a<t-1> + W_ax x<t>) starts by copying its state forward). Gated cells get I on the
-          candidate block only (LSTM: c~, GRU: c~, and b_ca = 0 with ``reset_after``); their gates'
-          blocks and biases keep the uniform initialisation.
-        """
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for parameter in self.parameters():
-            nn.init.uniform_(parameter, -bound, bound)
-        init = getattr(self, "recurrent_init", "uniform")  # subclasses that skip __init__'s argument
-        if init == "uniform":
-            return
-        H = self.hidden_size
-        with torch.no_grad():
-            if init == "orthogonal":
-                for block in range(self.num_gates):
-                    self.W_aa[block * H : (block + 1) * H].copy_(nn.init.orthogonal_(torch.empty_like(self.W_aa[:H])))
-            else:  # identity
-                rows = slice(self.candidate_block * H, (self.candidate_block + 1) * H)
-                self.W_aa[rows].copy_(torch.eye(H, dtype=self.W_aa.dtype, device=self.W_aa.device))
-                self.b[rows].zero_()
-                if hasattr(self, "b_ca"):
-                    self.b_ca.zero_()
-
-    def input_projection(self, x: Tensor) -> Tensor:
-        """W_ax x<t> + b for every gate; x may carry any leading dimensions (e.g. all steps)."""
-        return nn.functional.linear(x, self.W_ax, self.b)
-
-    def zero_state(self, batch_size: int, like: Tensor) -> Tensor:
-        """a<0> = 0 (and c<0> = 0 for the LSTM)."""
-        return like.new_zeros(batch_size, self.hidden_size)
-
-    def fused_unsupported_reason(self) -> Optional[str]:
-        """Why torch's fused RNN op cannot compute this cell exactly, or None if it can."""
-        return None
-
-    def extra_repr(self) -> str:
-        init = getattr(self, "recurrent_init", "uniform")
-        return f"input_size={self.input_size}, hidden_size={self.hidden_size}" + (
-            f", recurrent_init={init!r}" if init != "uniform" else ""
-        )
-
-
+@register_cell("rnn")
 class RNNCell(RecurrentCell):
     """The basic RNN unit.
 
@@ -119,18 +39,25 @@ class RNNCell(RecurrentCell):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, recurrent_init)
         self.nonlinearity = nonlinearity
-        self.reset_parameters()
 
     def forward(self, x: Tensor, a_prev: Optional[Tensor] = None) -> Tensor:
+        """a<t> (B, H) from x<t> (B, input_size) and a<t-1> (B, H) (None: zeros)."""
         if a_prev is None:
             a_prev = self.zero_state(x.size(0), x)
         z = self.input_projection(x) + a_prev @ self.W_aa.t()  # W_ax x<t> + b_a + W_aa a<t-1>
         return torch.tanh(z) if self.nonlinearity == "tanh" else torch.relu(z)  # a<t> = g(z)
 
+    def fused_op(self) -> FusedDeclaration:
+        return FusedOp("RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH")
+
+    def scripted_kernel(self) -> ScriptedDeclaration:
+        return ScriptedKernel(kernel_rnn, int(self.nonlinearity == "relu"))
+
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, nonlinearity={self.nonlinearity!r}"
 
 
+@register_cell("gru")
 class GRUCell(RecurrentCell):
     """The gated recurrent unit; its memory cell is its output, c<t> = a<t>.
 
@@ -171,17 +98,21 @@ class GRUCell(RecurrentCell):
         self.update_bias = update_bias
         if reset_after:
             self.b_ca = nn.Parameter(torch.empty(hidden_size))
-        self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """:meth:`RecurrentCell.reset_parameters`, then b_ca = 0 with ``recurrent_init="identity"`` and
+        ``reset_after``, and b_u = ``update_bias`` when it is given."""
         super().reset_parameters()
-        if getattr(self, "update_bias", None) is not None:
-            H = self.hidden_size
-            rows = slice(0, H) if self.minimal else slice(H, 2 * H)                   # Γu in [Γu, c~] / [Γr, Γu, c~]
-            with torch.no_grad():
+        H = self.hidden_size
+        with torch.no_grad():
+            if self.reset_after and self.recurrent_init == "identity":
+                self.b_ca.zero_()
+            if self.update_bias is not None:
+                rows = slice(0, H) if self.minimal else slice(H, 2 * H)               # Γu in [Γu, c~] / [Γr, Γu, c~]
                 self.b[rows].fill_(self.update_bias)
 
     def forward(self, x: Tensor, c_prev: Optional[Tensor] = None) -> Tensor:
+        """c<t> = a<t> (B, H) from x<t> (B, input_size) and c<t-1> (B, H) (None: zeros)."""
         if c_prev is None:
             c_prev = self.zero_state(x.size(0), x)
         H = self.hidden_size
@@ -194,28 +125,64 @@ class GRUCell(RecurrentCell):
             zh = c_prev @ self.W_aa.t()
             gamma_r = torch.sigmoid(zx[:, :H] + zh[:, :H])  # Γr = σ(W_r [c<t-1>, x<t>] + b_r)
             gamma_u = torch.sigmoid(zx[:, H : 2 * H] + zh[:, H : 2 * H])  # Γu = σ(W_u [c<t-1>, x<t>] + b_u)
-            c_tilde = torch.tanh(zx[:, 2 * H :] + gamma_r * (zh[:, 2 * H :] + self.b_ca))  # c~ = tanh(W_cx x + b_c + Γr*(W_ca c + b_ca))
+            # c~ = tanh(W_cx x<t> + b_c + Γr * (W_ca c<t-1> + b_ca))
+            c_tilde = torch.tanh(zx[:, 2 * H :] + gamma_r * (zh[:, 2 * H :] + self.b_ca))
         else:
             z_ru = zx[:, : 2 * H] + c_prev @ self.W_aa[: 2 * H].t()
             gamma_r = torch.sigmoid(z_ru[:, :H])  # Γr = σ(W_r [c<t-1>, x<t>] + b_r)
             gamma_u = torch.sigmoid(z_ru[:, H:])  # Γu = σ(W_u [c<t-1>, x<t>] + b_u)
-            c_tilde = torch.tanh(zx[:, 2 * H :] + (gamma_r * c_prev) @ self.W_aa[2 * H :].t())  # c~ = tanh(W_c [Γr*c<t-1>, x<t>] + b_c)
+            # c~ = tanh(W_c [Γr * c<t-1>, x<t>] + b_c)
+            c_tilde = torch.tanh(zx[:, 2 * H :] + (gamma_r * c_prev) @ self.W_aa[2 * H :].t())
         return gamma_u * c_tilde + (1 - gamma_u) * c_prev  # c<t> = Γu * c~ + (1 - Γu) * c<t-1>
 
-    def fused_unsupported_reason(self) -> Optional[str]:
+    def fused_op(self) -> FusedDeclaration:
         if self.minimal:
-            return "GRUCell(minimal=True) has no fused kernel (torch's GRU always has a relevance gate)"
+            return NoKernel("GRUCell(minimal=True) has no fused kernel (torch's GRU always has a relevance gate)")
         if not self.reset_after:
-            return (
+            return NoKernel(
                 "GRUCell(reset_after=False) applies Γr before the recurrent product; the fused kernel "
                 "computes the reset_after=True variant, a different function"
             )
-        return None
+        return FusedOp("GRU")
+
+    def scripted_kernel(self) -> ScriptedDeclaration:
+        if self.minimal:
+            return ScriptedKernel(kernel_gru, kernel_gru.MINIMAL)
+        if self.reset_after:
+            return ScriptedKernel(kernel_gru, kernel_gru.RESET_AFTER, (self.b_ca,))
+        return ScriptedKernel(kernel_gru, kernel_gru.FULL)
+
+    def torch_weights(self) -> List[Tensor]:
+        """torch.nn.GRU's layout. torch computes h<t> = (1 - z) * n + z * h<t-1>, the course
+        c<t> = Γu c~ + (1 - Γu) c<t-1>, so z = 1 - Γu = σ(-(W_u [c<t-1>, x<t>] + b_u)): the Γu rows enter
+        negated; b_hh = [0, 0, b_ca] (torch's b_hn is our b_ca, inside Γr's product)."""
+        sign = self._update_rows_negated(self.b)
+        b_hh = torch.cat([self.b_ca.new_zeros(2 * self.hidden_size), self.b_ca])
+        return [self.W_ax * sign.unsqueeze(1), self.W_aa * sign.unsqueeze(1), self.b * sign, b_hh]
+
+    @torch.no_grad()
+    def load_torch_weights(self, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> None:
+        """The inverse of :meth:`torch_weights`: b = b_ih + b_hh except the candidate's b_hn, kept apart as
+        b_ca because Γr multiplies it."""
+        self.check_torch_weights(w_ih, w_hh)
+        H = self.hidden_size
+        sign = self._update_rows_negated(b_ih)
+        b_hh_gates = torch.cat([b_hh[: 2 * H], b_hh.new_zeros(H)])
+        super().load_torch_weights(w_ih * sign.unsqueeze(1), w_hh * sign.unsqueeze(1), b_ih * sign, b_hh_gates * sign)
+        self.b_ca.copy_(b_hh[2 * H :])
+
+    def _update_rows_negated(self, like: Tensor) -> Tensor:
+        """(3H,) ones with -1 on the Γu rows: our Γu rows <-> torch's z rows."""
+        H = self.hidden_size
+        sign = like.new_ones(3 * H)
+        sign[H : 2 * H] = -1
+        return sign
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, minimal={self.minimal}, reset_after={self.reset_after}"
 
 
+@register_cell("lstm")
 class LSTMCell(RecurrentCell):
     """The long short-term memory unit.
 
@@ -251,9 +218,9 @@ class LSTMCell(RecurrentCell):
         self.forget_bias = forget_bias
         if peephole:
             self.W_peephole = nn.Parameter(torch.empty(3 * hidden_size))
-        self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """:meth:`RecurrentCell.reset_parameters`, then b_f = ``forget_bias`` when it is given."""
         super().reset_parameters()
         if self.forget_bias is not None:
             H = self.hidden_size
@@ -261,6 +228,7 @@ class LSTMCell(RecurrentCell):
                 self.b[H : 2 * H].fill_(self.forget_bias)
 
     def forward(self, x: Tensor, state: Optional[LSTMState] = None) -> LSTMState:
+        """(a<t>, c<t>), each (B, H), from x<t> (B, input_size) and (a<t-1>, c<t-1>) (None: zeros)."""
         if state is None:
             state = (self.zero_state(x.size(0), x), self.zero_state(x.size(0), x))
         a_prev, c_prev = state
@@ -278,10 +246,13 @@ class LSTMCell(RecurrentCell):
         a = gamma_o * torch.tanh(c)  # a<t> = Γo * tanh(c<t>)
         return a, c
 
-    def fused_unsupported_reason(self) -> Optional[str]:
+    def fused_op(self) -> FusedDeclaration:
         if self.peephole:
-            return "LSTMCell(peephole=True) has no fused kernel (torch's LSTM has no peephole weights)"
-        return None
+            return NoKernel("LSTMCell(peephole=True) has no fused kernel (torch's LSTM has no peephole weights)")
+        return FusedOp("LSTM")
+
+    def scripted_kernel(self) -> ScriptedDeclaration:
+        return ScriptedKernel(kernel_lstm, 0, (self.W_peephole,) if self.peephole else ())
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, peephole={self.peephole}"

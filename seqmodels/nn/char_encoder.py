@@ -10,9 +10,11 @@ so "Granger" and "Grangers" get related vectors even when one of them was never 
 
 from __future__ import annotations
 
+from typing import Optional
+
 from torch import Tensor, nn
 
-from seqmodels.nn.recurrent import Recurrent
+from seqmodels.nn.recurrent_options import RecurrentOptions
 
 
 class CharacterWordEncoder(nn.Module):
@@ -22,17 +24,18 @@ class CharacterWordEncoder(nn.Module):
         num_chars: the size of the character vocabulary.
         embedding_size: of each character.
         hidden_size: H of each direction.
-        cell, backend, **cell_options: of the Recurrent layer (any cell, any backend).
+        recurrent: the cell, its options and the backend (default: an LSTM, backend "auto"); the encoder reads
+            them as one bidirectional layer of ``hidden_size`` (:meth:`RecurrentOptions.single_layer`).
         pad_id: the padding character id; positions made only of padding (padded tokens) give zeros.
     """
 
-    def __init__(self, num_chars: int, embedding_size: int = 25, hidden_size: int = 25, cell: str = "lstm",
-                 backend: str = "auto", pad_id: int = 0, **cell_options: object) -> None:
+    def __init__(self, num_chars: int, embedding_size: int = 25, hidden_size: int = 25,
+                 recurrent: Optional[RecurrentOptions] = None, pad_id: int = 0) -> None:
         super().__init__()
         self.pad_id = pad_id
         self.embedding = nn.Embedding(num_chars, embedding_size, padding_idx=pad_id)
-        self.recurrent = Recurrent(cell, embedding_size, hidden_size, bidirectional=True, backend=backend,
-                                   **cell_options)
+        options = (recurrent or RecurrentOptions()).single_layer(hidden_size, bidirectional=True)
+        self.recurrent = options.build(embedding_size)
         self.output_size = 2 * hidden_size
 
     def forward(self, chars: Tensor) -> Tensor:
@@ -43,8 +46,7 @@ class CharacterWordEncoder(nn.Module):
         if not bool(words.any()):
             return flat.new_zeros(batch, steps, self.output_size, dtype=self.embedding.weight.dtype)
         _, final = self.recurrent(self.embedding(flat[words]), lengths=lengths[words])
-        h_n = final[0] if isinstance(final, tuple) else final      # (2, N, H): →a<L>, ←a<1>
-        found = h_n.transpose(0, 1).reshape(-1, self.output_size)
+        found = self.recurrent.summary(final)                 # [→a<L>, ←a<1>] (N, 2 H)
         vectors = found.new_zeros(batch * steps, self.output_size)  # in the RNN's dtype (bf16 under autocast)
         vectors[words] = found
         return vectors.reshape(batch, steps, self.output_size)

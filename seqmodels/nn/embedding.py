@@ -34,7 +34,7 @@ from typing import IO, Collection, Iterable, Iterator, List, Optional, Sequence,
 import torch
 from torch import Tensor, nn
 
-from seqmodels.data.text_files import READ_ERRORS, check_not_folder
+from seqmodels.data.corpora.text_files import READ_ERRORS, check_not_folder
 from seqmodels.errors import ConfigError, DataError
 
 _SNIFF_BYTES = 1 << 16   # bytes after the header searched for binary data

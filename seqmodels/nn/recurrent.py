@@ -31,10 +31,11 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from seqmodels.nn.backends import fused, reference, scripted
-from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from seqmodels.nn.cell_registry import cell_class
+from seqmodels.nn.kernel_declarations import NoKernel
 from seqmodels.nn.padding import check_lengths, lengths_from_mask, repack_like, time_major_mask
+from seqmodels.nn.recurrent_cell import RecurrentCell
 
-CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
 BACKENDS = ("auto", "reference", "scripted", "fused")
 
 State = Union[Tensor, Tuple[Tensor, Tensor]]
@@ -47,7 +48,8 @@ class Recurrent(nn.Module):
     """Runs a recurrent cell over batch-first sequences (see the module docstring for shapes).
 
     Args:
-        cell: "rnn", "gru", "lstm", or a :class:`RecurrentCell` subclass.
+        cell: a registered cell name ("rnn", "gru", "lstm", or one of :func:`~seqmodels.nn.register_cell`), a
+            dotted path ``package.module.ClassName``, or a :class:`RecurrentCell` subclass.
         input_size: features of x<t>.
         hidden_size: H, the size of a<t>.
         num_layers: L, stacked layers (a deep RNN).
@@ -80,10 +82,10 @@ class Recurrent(nn.Module):
         **cell_options: object,
     ) -> None:
         super().__init__()
-        if isinstance(cell, str):
-            if cell not in CELLS:
-                raise ValueError(f"Recurrent: unknown cell {cell!r}; choose one of {sorted(CELLS)}")
-            cell = CELLS[cell]
+        try:
+            cell = cell_class(cell)
+        except ValueError as error:
+            raise ValueError(f"Recurrent: {error}") from error
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers < 1:
             raise ValueError(f"Recurrent: num_layers must be an int >= 1, got {num_layers!r}")
         if not 0.0 <= float(dropout) < 1.0:
@@ -125,6 +127,11 @@ class Recurrent(nn.Module):
         return self.cells["l0"]  # type: ignore[return-value]
 
     @property
+    def output_size(self) -> int:
+        """D*H, the features of every output a<t> (and of :meth:`summary`)."""
+        return self.num_directions * self.hidden_size
+
+    @property
     def num_states(self) -> int:
         """1 (a<t>) or 2 (an LSTM's a<t> and c<t>)."""
         return self._first_cell.num_states
@@ -135,7 +142,7 @@ class Recurrent(nn.Module):
             return self._backend
         if fused.supports(self._first_cell):
             return "fused"
-        return "scripted" if scripted.kernel_spec(self._first_cell) is not None else "reference"
+        return "reference" if isinstance(self._first_cell.scripted_kernel(), NoKernel) else "scripted"
 
     @classmethod
     def from_torch(cls, module: nn.RNNBase, backend: str = "auto") -> "Recurrent":
@@ -155,7 +162,9 @@ class Recurrent(nn.Module):
         else:
             raise ValueError(f"Recurrent.from_torch expects torch.nn.RNN, GRU or LSTM, got {type(module).__name__}")
         if not module.bias:
-            raise ValueError("Recurrent.from_torch: the torch module was built with bias=False; Recurrent cells always have b")
+            raise ValueError(
+                "Recurrent.from_torch: the torch module was built with bias=False; Recurrent cells always have b"
+            )
         recurrent = cls(
             cell,
             module.input_size,
@@ -169,8 +178,9 @@ class Recurrent(nn.Module):
         for layer in range(module.num_layers):
             for direction in range(recurrent.num_directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                weights = [getattr(module, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-                fused.load_torch_weights(recurrent.cells[cls._cell_name(layer, direction)], *weights)  # type: ignore[arg-type]
+                names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                weights = [getattr(module, f"{name}{suffix}") for name in names]
+                recurrent.cells[cls._cell_name(layer, direction)].load_torch_weights(*weights)  # type: ignore[operator]
         return recurrent
 
     def forward(
@@ -211,6 +221,13 @@ class Recurrent(nn.Module):
         else:
             outputs, final = self._run_layers(x, state0, lengths, backend)
         return outputs, (final if self.num_states == 2 else final[0])
+
+    def summary(self, final_state: State) -> Tensor:
+        """The last layer's final states side by side, (B, D*H): [→a<T>] or, bidirectional, [→a<T>, ←a<1>]
+        (each sequence's forward state at its last real token and the backward state after its first)."""
+        h_n = final_state[0] if self.num_states == 2 else final_state  # (L*D, B, H), the LSTM's a not c
+        last_layer = h_n[-self.num_directions :]  # type: ignore[index]
+        return last_layer.transpose(0, 1).reshape(last_layer.size(1), -1)
 
     def _run_layers(
         self, x: Tensor, state0: Tuple[Tensor, ...], lengths: Optional[Tensor], backend: str

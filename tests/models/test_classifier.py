@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from seqmodels.models.classifier import Classifier
+from seqmodels.nn import RecurrentOptions
 
 
 def test_the_average_is_order_invariant_and_the_rnn_is_not() -> None:
@@ -13,15 +14,15 @@ def test_the_average_is_order_invariant_and_the_rnn_is_not() -> None:
     words = torch.tensor([[5, 6, 7, 8, 9]])
     swapped = torch.tensor([[9, 8, 7, 6, 5]])
     lengths = torch.tensor([5])
-    average = Classifier(20, 2, encoder="mean", embedding_size=6, dropout=0.0).eval()
+    average = Classifier(20, 2, encoder="mean", recurrent=RecurrentOptions(), embedding_size=6).eval()
     torch.testing.assert_close(average(words, lengths), average(swapped, lengths))
-    rnn = Classifier(20, 2, encoder="rnn", embedding_size=6, hidden_size=5, dropout=0.0).eval()
+    rnn = Classifier(20, 2, encoder="rnn", recurrent=RecurrentOptions(hidden_size=5), embedding_size=6).eval()
     assert not torch.allclose(rnn(words, lengths), rnn(swapped, lengths))
 
 
 def test_the_average_ignores_padding() -> None:
     torch.manual_seed(0)
-    model = Classifier(20, 3, encoder="mean", embedding_size=4, dropout=0.0).eval()
+    model = Classifier(20, 3, encoder="mean", recurrent=RecurrentOptions(), embedding_size=4).eval()
     alone = model.encode(torch.tensor([[3, 4]]), torch.tensor([2]))
     padded = model.encode(torch.tensor([[3, 4, 0, 0]]), torch.tensor([2]))
     torch.testing.assert_close(alone, padded)
@@ -32,8 +33,8 @@ def test_the_average_ignores_padding() -> None:
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_poolings_read_only_the_real_tokens(pooling: str, bidirectional: bool) -> None:
     torch.manual_seed(0)
-    model = Classifier(20, 2, pooling=pooling, embedding_size=4, hidden_size=3, bidirectional=bidirectional,
-                       num_layers=2, dropout=0.0).eval()
+    recurrent = RecurrentOptions(hidden_size=3, bidirectional=bidirectional, num_layers=2)
+    model = Classifier(20, 2, pooling=pooling, recurrent=recurrent, embedding_size=4).eval()
     alone = model.encode(torch.tensor([[3, 4, 5]]), torch.tensor([3]))
     padded = model.encode(torch.tensor([[3, 4, 5, 0, 0]]), torch.tensor([3]))
     assert alone.shape == (1, 3 * (2 if bidirectional else 1))
@@ -42,7 +43,8 @@ def test_poolings_read_only_the_real_tokens(pooling: str, bidirectional: bool) -
 
 def test_last_pooling_is_the_forward_end_and_the_backward_start() -> None:
     torch.manual_seed(0)
-    model = Classifier(20, 2, pooling="last", embedding_size=4, hidden_size=3, bidirectional=True, dropout=0.0).eval()
+    model = Classifier(20, 2, pooling="last", recurrent=RecurrentOptions(hidden_size=3, bidirectional=True),
+                       embedding_size=4).eval()
     words, lengths = torch.tensor([[3, 4, 5, 0]]), torch.tensor([3])
     outputs, _ = model.recurrent(model.embedding(words[:, :3]))
     torch.testing.assert_close(model.encode(words, lengths)[0], torch.cat([outputs[0, 2, :3], outputs[0, 0, 3:]]))

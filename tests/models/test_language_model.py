@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.encoding.vocabulary import Vocabulary
 from seqmodels.decoding import next_token_distribution, sample
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.models.language_model import LanguageModel
+from seqmodels.nn import RecurrentOptions
 from seqmodels.tasks.language_modeling import LanguageModelTask
 
 VOCAB = Vocabulary.build([list("the apple and pear salad. the apple and pair salad.")], level="char")
@@ -21,7 +22,7 @@ def make_task(**model: object) -> LanguageModelTask:
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_shapes_and_final_state(cell: str) -> None:
-    model = LanguageModel(20, cell, embedding_size=6, hidden_size=10, num_layers=2)
+    model = LanguageModel(20, RecurrentOptions(cell, hidden_size=10, num_layers=2), embedding_size=6)
     logits, state = model(torch.randint(0, 20, (3, 7)))
     assert logits.shape == (3, 7, 20)
     h_n = state[0] if cell == "lstm" else state
@@ -29,15 +30,17 @@ def test_shapes_and_final_state(cell: str) -> None:
 
 
 def test_tied_weights_are_one_parameter_and_need_equal_sizes() -> None:
-    model = LanguageModel(20, "gru", embedding_size=10, hidden_size=10, tie_weights=True)
+    model = LanguageModel(20, RecurrentOptions("gru", hidden_size=10), embedding_size=10, tie_weights=True)
     assert model.output.weight is model.embedding.weight
     with pytest.raises(ValueError, match="embedding_size .* must equal hidden_size"):
-        LanguageModel(20, "gru", embedding_size=6, hidden_size=10, tie_weights=True)
+        LanguageModel(20, RecurrentOptions("gru", hidden_size=10), embedding_size=6, tie_weights=True)
 
 
 def test_a_language_model_refuses_to_be_bidirectional() -> None:
     with pytest.raises(ConfigError, match="model.bidirectional"):
         make_task(bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional=True: a language model"):
+        LanguageModel(20, RecurrentOptions(bidirectional=True))
 
 
 def test_incremental_steps_equal_rereading_the_whole_prefix() -> None:
@@ -115,7 +118,7 @@ def test_score_is_the_sum_of_next_token_log_probabilities() -> None:
 def test_negative_log_likelihood_equals_cross_entropy_of_the_logits(tie_weights: bool) -> None:
     """The fused softmax + loss gives the loss and the gradients of logits -> F.cross_entropy."""
     torch.manual_seed(0)
-    model = LanguageModel(30, "gru", embedding_size=8, hidden_size=8, tie_weights=tie_weights)
+    model = LanguageModel(30, RecurrentOptions("gru", hidden_size=8), embedding_size=8, tie_weights=tie_weights)
     tokens, targets = torch.randint(1, 30, (3, 5)), torch.randint(1, 30, (3, 5))
     targets[2, 3:] = 0  # padding
 

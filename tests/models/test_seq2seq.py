@@ -9,15 +9,17 @@ import pytest
 import torch
 
 from seqmodels.models.seq2seq import ATTENTIONS, Seq2Seq
+from seqmodels.nn import RecurrentOptions
 
 SOURCE_VOCAB, TARGET_VOCAB, BOS, EOS = 11, 13, 2, 3
 
 
-def make(cell: str = "gru", attention: str = "additive", style: str = "bahdanau", **options: object) -> Seq2Seq:
+def make(cell: str = "gru", attention: str = "additive", style: str = "bahdanau", input_feeding: bool = False,
+         **cell_options: object) -> Seq2Seq:
     torch.manual_seed(0)
-    bidirectional = options.pop("bidirectional", attention != "dot")
-    return Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, cell=cell, embedding_size=6, hidden_size=8, dropout=0.0,
-                   attention=attention, attention_style=style, bidirectional=bidirectional, **options).eval()
+    recurrent = RecurrentOptions(cell, hidden_size=8, bidirectional=attention != "dot", cell_options=cell_options)
+    return Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, recurrent, embedding_size=6, attention=attention,
+                   attention_style=style, input_feeding=input_feeding).eval()
 
 
 def batch(batch_size: int = 3, source_length: int = 7, target_length: int = 5):
@@ -141,13 +143,15 @@ def test_a_source_far_longer_than_any_seen_is_read_whole_and_the_output_stops_at
 @pytest.mark.parametrize("options,message", [
     ({"attention": "bahdanau"}, "attention='bahdanau'"),
     ({"attention_style": "transformer"}, "attention_style='transformer'"),
-    ({"cell": "tcn"}, "cell='tcn'"),
+    ({"cell": "tcn"}, "unknown cell 'tcn'"),
     ({"attention": "dot", "bidirectional": True}, "attention=dot"),
 ])
 def test_bad_options_are_named(options: dict, message: str) -> None:
     arguments = {"cell": "gru", "attention": "additive", "bidirectional": False, **options}
+    recurrent = {name: arguments.pop(name) for name in ("cell", "bidirectional")}
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
-        Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, embedding_size=4, hidden_size=4, **arguments)
+        Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, RecurrentOptions(hidden_size=4, **recurrent), embedding_size=4,
+                **arguments)
 
 
 @pytest.mark.parametrize("style", ("bahdanau", "luong"))

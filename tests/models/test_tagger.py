@@ -6,13 +6,16 @@ import pytest
 import torch
 
 from seqmodels.models.tagger import Tagger
+from seqmodels.nn import RecurrentOptions
 from seqmodels.nn.char_encoder import CharacterWordEncoder
+
+SMALL = RecurrentOptions(hidden_size=4, bidirectional=True, dropout=0.5)
 
 
 @pytest.mark.parametrize("output, num_tags", [("crf", 5), ("softmax", 5), ("sigmoid", 1)])
 def test_emissions_have_one_score_per_tag(output: str, num_tags: int) -> None:
-    tagger = Tagger(30, num_tags, output=output, embedding_size=6, hidden_size=4, case_embedding_size=3, num_chars=12,
-                    char_embedding_size=3, char_hidden_size=2)
+    tagger = Tagger(30, num_tags, output=output, recurrent=SMALL, embedding_size=6, num_cases=6, case_embedding_size=3,
+                    num_chars=12, char_embedding_size=3, char_hidden_size=2)
     words = torch.randint(1, 30, (2, 5))
     emissions = tagger(words, torch.tensor([5, 3]), torch.randint(1, 6, (2, 5)), torch.randint(1, 12, (2, 5, 4)))
     assert emissions.shape == (2, 5, num_tags)
@@ -21,7 +24,8 @@ def test_emissions_have_one_score_per_tag(output: str, num_tags: int) -> None:
 
 def test_padding_does_not_change_the_real_tokens_emissions() -> None:
     torch.manual_seed(0)
-    tagger = Tagger(30, 4, embedding_size=6, hidden_size=4, num_chars=12, dropout=0.0).eval()
+    tagger = Tagger(30, 4, recurrent=RecurrentOptions(hidden_size=4, bidirectional=True), embedding_size=6,
+                    num_chars=12).eval()
     words, chars = torch.randint(1, 30, (1, 3)), torch.randint(1, 12, (1, 3, 4))
     alone = tagger(words, torch.tensor([3]), None, chars)
     padded_words = torch.cat([words, torch.zeros(1, 4, dtype=torch.long)], dim=1)
@@ -46,9 +50,25 @@ def test_an_unknown_output_is_a_clear_error() -> None:
         Tagger(10, 3, output="hmm")
 
 
+def test_the_case_feature_has_one_row_per_capitalisation_class() -> None:
+    assert Tagger(10, 3, num_cases=6, case_embedding_size=2).case_embedding.num_embeddings == 6
+    assert Tagger(10, 3, num_cases=4, case_embedding_size=2).case_embedding.num_embeddings == 4
+    with pytest.raises(ValueError, match="case_embedding_size=2 needs the number of capitalisation classes"):
+        Tagger(10, 3, case_embedding_size=2)
+
+
+def test_the_character_encoder_takes_the_taggers_cell_in_one_bidirectional_layer() -> None:
+    recurrent = RecurrentOptions("gru", hidden_size=4, num_layers=2, dropout=0.3, cell_options={"minimal": True})
+    tagger = Tagger(10, 3, recurrent=recurrent, num_chars=8, char_hidden_size=2)
+    chars = tagger.char_encoder.recurrent
+    assert (chars.num_layers, chars.bidirectional, chars.hidden_size, chars.dropout) == (1, True, 2, 0.0)
+    assert all(cell.minimal for cell in chars.cells.values())
+    assert tagger.recurrent.num_layers == 2 and tagger.recurrent.dropout == 0.3
+
+
 def test_the_tagger_and_its_crf_run_under_autocast() -> None:
     """bf16-mixed (trainer=gpu) runs the RNNs in low precision: the pieces must still fit together."""
-    tagger = Tagger(30, 5, embedding_size=6, hidden_size=4, num_chars=12, char_embedding_size=3, char_hidden_size=2)
+    tagger = Tagger(30, 5, recurrent=SMALL, embedding_size=6, num_chars=12, char_embedding_size=3, char_hidden_size=2)
     words, lengths = torch.randint(1, 30, (2, 5)), torch.tensor([5, 3])
     chars = torch.randint(1, 12, (2, 5, 4))
     chars[1, 3:] = 0

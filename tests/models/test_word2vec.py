@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seqmodels.data.skipgram_pairs import NegativeSampler, skipgram_pairs
+from seqmodels.data.batching.skipgram_pairs import NegativeSampler, skipgram_pairs
 from seqmodels.errors import ConfigError
 from seqmodels.models.word2vec import Word2Vec
 

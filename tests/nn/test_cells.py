@@ -13,7 +13,7 @@ import math
 import pytest
 import torch
 
-from seqmodels.nn import CELLS, GRUCell, LSTMCell, RNNCell
+from seqmodels.nn import GRUCell, LSTMCell, RNNCell, cell_class
 from tests.helpers import CELL_CONFIGS, as_tuple, from_tuple
 
 B, I, H = 3, 5, 4
@@ -261,7 +261,7 @@ def test_lstm_without_forget_bias_is_uniform():
 
 def make_cell(config: str):
     cell, options = CELL_CONFIGS[config]
-    return CELLS[cell](I, H, **options).double()
+    return cell_class(cell)(I, H, **options).double()
 
 
 @pytest.mark.parametrize("config", list(CELL_CONFIGS))

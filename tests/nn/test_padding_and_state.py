@@ -11,10 +11,10 @@ import torch
 from seqmodels.nn.backends import scripted
 from seqmodels.nn.padding import reverse_padded
 from tests.helpers import (
-    B,
     CELL_CONFIGS,
-    H,
     RAGGED,
+    B,
+    H,
     T,
     as_tuple,
     assert_close,

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from seqmodels.nn import GRUCell, LSTMCell, Recurrent, RNNCell
-from seqmodels.nn.backends import fused
 
 I, H = 5, 4
 CELLS = {
@@ -100,7 +99,7 @@ def test_from_torch_and_load_torch_weights_unaffected():
     x = torch.randn(2, 3, I)
     torch.testing.assert_close(recurrent(x)[0], lstm(x)[0], atol=1e-5, rtol=1e-5)
     cell = GRUCell(I, H, reset_after=True, recurrent_init="identity")
-    fused.load_torch_weights(cell, *fused.torch_weights(GRUCell(I, H, reset_after=True)))
+    cell.load_torch_weights(*GRUCell(I, H, reset_after=True).torch_weights())
     assert not torch.equal(blocks(cell)[2], torch.eye(H))  # the loaded weights replace the initialisation
 
 

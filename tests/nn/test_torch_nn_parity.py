@@ -19,9 +19,9 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqmodels.nn import Recurrent
 from tests.helpers import (
+    TOLERANCE,
     H,
     I,
-    TOLERANCE,
     RunResult,
     assert_close,
     assert_runs_close,

@@ -63,13 +63,8 @@ def forward(
 
 
 def backward(
-    grad_outputs: Tensor,
-    grad_final: List[Tensor],
-    saved: List[Tensor],
-    W_aa: Tensor,
-    extras: List[Tensor],
-    mask: Optional[Tensor],
-    option: int,
+    grad_outputs: Tensor, grad_final: List[Tensor], saved: List[Tensor], W_aa: Tensor, extras: List[Tensor],
+    mask: Optional[Tensor], option: int
 ) -> Tuple[Tensor, Tensor, List[Tensor], List[Tensor]]:
     """Back through c<t> = c<t-1> + Γu (c~ - c<t-1>), then through each variant's gates."""
     c_seq, gates, aux = saved[0], saved[1], saved[2]

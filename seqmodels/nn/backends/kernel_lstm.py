@@ -50,13 +50,8 @@ def forward(
 
 
 def backward(
-    grad_outputs: Tensor,
-    grad_final: List[Tensor],
-    saved: List[Tensor],
-    W_aa: Tensor,
-    extras: List[Tensor],
-    mask: Optional[Tensor],
-    option: int,
+    grad_outputs: Tensor, grad_final: List[Tensor], saved: List[Tensor], W_aa: Tensor, extras: List[Tensor],
+    mask: Optional[Tensor], option: int
 ) -> Tuple[Tensor, Tensor, List[Tensor], List[Tensor]]:
     """Back through a<t> = Γo tanh(c<t>) and c<t> = Γu c~ + Γf c<t-1>, then through the gates."""
     a_seq, c_seq, gates, tanh_c = saved[0], saved[1], saved[2], saved[3]

@@ -42,13 +42,8 @@ def forward(
 
 
 def backward(
-    grad_outputs: Tensor,
-    grad_final: List[Tensor],
-    saved: List[Tensor],
-    W_aa: Tensor,
-    extras: List[Tensor],
-    mask: Optional[Tensor],
-    option: int,
+    grad_outputs: Tensor, grad_final: List[Tensor], saved: List[Tensor], W_aa: Tensor, extras: List[Tensor],
+    mask: Optional[Tensor], option: int
 ) -> Tuple[Tensor, Tensor, List[Tensor], List[Tensor]]:
     """dz<t> = da<t> * g'(z<t>);  da<t-1> = dz<t> W_aa;  dW_aa = Σ_t dz<t>ᵀ a<t-1>."""
     relu = option == 1

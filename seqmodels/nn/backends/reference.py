@@ -1,7 +1,7 @@
 """The reference backend: a plain Python loop over the cell, one time step at a time.
 
 Slow and obviously right; every other backend is tested against it. It runs any
-:class:`~seqmodels.nn.cells.RecurrentCell`, including user-written ones.
+:class:`~seqmodels.nn.recurrent_cell.RecurrentCell`, including user-written ones.
 """
 
 from __future__ import annotations
@@ -11,17 +11,11 @@ from typing import List, Optional
 import torch
 from torch import Tensor
 
-from seqmodels.nn.cells import RecurrentCell
+from seqmodels.nn.recurrent_cell import RecurrentCell
 
 
-def run_direction(
-    cell: RecurrentCell,
-    x: Tensor,
-    state0: List[Tensor],
-    mask: Optional[Tensor],
-    reverse: bool,
-    record: Optional[List[Tensor]] = None,
-) -> tuple[Tensor, List[Tensor]]:
+def run_direction(cell: RecurrentCell, x: Tensor, state0: List[Tensor], mask: Optional[Tensor], reverse: bool,
+                  record: Optional[List[Tensor]] = None) -> tuple[Tensor, List[Tensor]]:
     """Run ``cell`` over time-major x (T, B, I) forwards, or backwards if ``reverse``.
 
     Where ``mask[t]`` is False (padding) the state is carried unchanged and the output is 0,

@@ -26,32 +26,18 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from seqmodels.nn.backends import kernel_gru, kernel_lstm, kernel_rnn
-from seqmodels.nn.cells import GRUCell, LSTMCell, RecurrentCell, RNNCell
+from seqmodels.nn.kernel_declarations import NoKernel, ScriptedKernel
 from seqmodels.nn.padding import reverse_padded
+from seqmodels.nn.recurrent_cell import RecurrentCell
 
 
-def kernel_spec(cell: RecurrentCell) -> Optional[Tuple[ModuleType, int, List[Tensor]]]:
-    """(kernel module, its variant option, extra recurrent parameters) for a cell, or None."""
-    if isinstance(cell, RNNCell):
-        return kernel_rnn, int(cell.nonlinearity == "relu"), []
-    if isinstance(cell, LSTMCell):
-        return kernel_lstm, 0, [cell.W_peephole] if cell.peephole else []
-    if isinstance(cell, GRUCell):
-        if cell.minimal:
-            return kernel_gru, kernel_gru.MINIMAL, []
-        if cell.reset_after:
-            return kernel_gru, kernel_gru.RESET_AFTER, [cell.b_ca]
-        return kernel_gru, kernel_gru.FULL, []
-    return None
-
-
-def require_kernel(cell: RecurrentCell) -> Tuple[ModuleType, int, List[Tensor]]:
-    """:func:`kernel_spec` of ``cell``; ValueError if the scripted backend has no kernel for it."""
-    spec = kernel_spec(cell)
-    if spec is None:
-        raise ValueError(f"backend='scripted' has no kernel for {type(cell).__name__}; use backend='reference'")
-    return spec
+def require_kernel(cell: RecurrentCell) -> ScriptedKernel:
+    """The kernel ``cell`` declares (:meth:`~RecurrentCell.scripted_kernel`); ValueError saying why if none."""
+    declared = cell.scripted_kernel()
+    if isinstance(declared, NoKernel):
+        raise ValueError(f"backend='scripted' has no kernel for {type(cell).__name__} ({declared.reason}); "
+                         "use backend='reference'")
+    return declared
 
 
 @functools.lru_cache(maxsize=None)
@@ -98,24 +84,20 @@ class HoistedLoop(torch.autograd.Function):
         return (None, None, None, None, d_zx, d_W_aa, *d_extras, *d_state0)
 
 
-def run_direction(
-    cell: RecurrentCell,
-    x: Tensor,
-    state0: List[Tensor],
-    mask: Optional[Tensor],
-    reverse: bool,
-    lengths: Optional[Tensor] = None,
-) -> Tuple[Tensor, List[Tensor]]:
+def run_direction(cell: RecurrentCell, x: Tensor, state0: List[Tensor], mask: Optional[Tensor], reverse: bool,
+                  lengths: Optional[Tensor] = None) -> Tuple[Tensor, List[Tensor]]:
     """Run ``cell`` over time-major x (T, B, I); see :func:`seqmodels.nn.backends.reference.run_direction`.
 
     A backward direction reverses each sequence within its length, runs forwards, and
     reverses the outputs back.
     """
-    kernel, option, extras = require_kernel(cell)
+    kernel = require_kernel(cell)
     if reverse:
         x = reverse_padded(x, lengths)
     zx = cell.input_projection(x)
-    outputs, *final = HoistedLoop.apply(kernel, option, mask, len(extras), zx, cell.W_aa, *extras, *state0)
+    outputs, *final = HoistedLoop.apply(
+        kernel.module, kernel.option, mask, len(kernel.extras), zx, cell.W_aa, *kernel.extras, *state0
+    )
     if reverse:
         outputs = reverse_padded(outputs, lengths)
     return outputs, final
