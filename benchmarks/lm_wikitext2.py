@@ -175,7 +175,7 @@ class Phase:
 
 
 def check_data(data_dir: Path) -> None:
-    from seqmodels.data.text_files import resolve_text_file
+    from seqmodels.data.corpora.text_files import resolve_text_file
     from seqmodels.errors import DataError
 
     folder = data_dir / "wikitext-2"
@@ -222,15 +222,15 @@ def lightning_overrides(data_dir: Path, batches: int, seed: Optional[int], backe
 def bare_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, round_: int) -> Phase:
     """The same model, batches and update as the Lightning run, in a plain loop."""
     from seqmodels.models.language_model import LanguageModel
+    from seqmodels.tasks.base import SequenceTask
 
     start = time.perf_counter()
     pl.seed_everything(cfg.seed, workers=True, verbose=False)  # as run(cfg) does, before building anything
     vocabulary = datamodule.vocabulary
     vocab_size = len(vocabulary)
     options = OmegaConf.to_container(cfg.model, resolve=True)
-    options.pop("bidirectional", None)
-    model = LanguageModel(vocab_size=vocab_size, tie_weights=cfg.task.tie_weights, pad_id=vocabulary.pad_id,
-                          **options)
+    model = SequenceTask.build_network(LanguageModel, options, vocab_size=vocab_size,
+                                       tie_weights=cfg.task.tie_weights, pad_id=vocabulary.pad_id)
     optimizer = torch.optim.SGD(model.parameters(), lr=cfg.task.optimizer.lr)
     clip = cfg.trainer.gradient_clip_val
     model.train()
@@ -402,7 +402,7 @@ def main() -> None:
     data_dir = Path(args.data_dir).expanduser().resolve()
     check_data(data_dir)
 
-    from seqmodels.data.lm_datamodule import LanguageModelData
+    from seqmodels.data.modules.language_modeling import LanguageModelData
     from seqmodels.nn import Recurrent
 
     with tempfile.TemporaryDirectory() as scratch:  # the settings every contender takes from the config

@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.harness import DEFAULT_DATA_DIR, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="the folder holding conll2003/")
@@ -41,7 +40,7 @@ def main() -> None:
                          "SEQMODELS_DATA_DIR")
     if args.threads:
         torch.set_num_threads(args.threads)
-    from seqmodels.data.conll import read_conll
+    from seqmodels.data.corpora.conll import read_conll
     from seqmodels.tasks.tagging import TaggingTask
     from seqmodels.train import run
 

@@ -32,7 +32,7 @@ HELD_OUT_SEED = 12345  # not a seed the training data uses (0, 1, 2)
 
 
 def train_and_score(attention: str, epochs: int, extra: List[str]) -> Dict[str, float]:
-    from seqmodels.data.dates import generate
+    from seqmodels.data.corpora.dates import generate
     from seqmodels.tasks.translation import TranslationTask
     from seqmodels.train import run
 

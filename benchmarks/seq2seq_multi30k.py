@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.harness import DEFAULT_DATA_DIR, TrainingSpeed, compose_config, max_time, speed_callback  # noqa: E402
 
 
-
 def main() -> None:
     from seqmodels.metrics.bleu import corpus_bleu
     from seqmodels.tasks.translation import TranslationTask
@@ -56,7 +55,7 @@ def main() -> None:
         from hydra.utils import instantiate
 
         data = instantiate(cfg.data, _convert_="all")
-        data.use_vocabulary(task.hparams.vocabularies)
+        data.restore_encoding(task.hparams[data.encoding_hparam])
         data.setup("validate")
         sources, references = data.sources("valid"), data.references("valid")
         started = time.perf_counter()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from seqmodels.data import agreement
-from seqmodels.data.classification_datamodule import ClassificationData
-from seqmodels.data.labelled_text import tokenize_text
+from seqmodels.data.corpora import agreement
+from seqmodels.data.corpora.labelled_text import tokenize_text
+from seqmodels.data.modules.classification import ClassificationData
 from seqmodels.errors import ConfigError
 
 

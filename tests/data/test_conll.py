@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.data.conll import TaggedSentence, read_conll, tokenize, write_conll
+from seqmodels.data.corpora.conll import TaggedSentence, read_conll, tokenize, write_conll
 from seqmodels.errors import DataError
 
 SHARED_DATA = Path(os.environ.get("SEQMODELS_DATA_DIR", Path(__file__).resolve().parents[3] / "shared" / "data"))

@@ -12,16 +12,16 @@ from typing import Any
 
 import pytest
 
-from seqmodels.data.classification_datamodule import ClassificationData
-from seqmodels.data.conll import read_conll
-from seqmodels.data.labelled_text import read_labelled
-from seqmodels.data.lm_datamodule import LanguageModelData
-from seqmodels.data.parallel_text import read_parallel, read_parallel_tsv
-from seqmodels.data.tagging_datamodule import TaggingData
-from seqmodels.data.text_files import read_lines
-from seqmodels.data.translation_datamodule import TranslationData
-from seqmodels.data.vocabulary import Vocabulary
-from seqmodels.data.word2vec_datamodule import Word2VecData
+from seqmodels.data.corpora.conll import read_conll
+from seqmodels.data.corpora.labelled_text import read_labelled
+from seqmodels.data.corpora.parallel_text import read_parallel, read_parallel_tsv
+from seqmodels.data.corpora.text_files import read_lines
+from seqmodels.data.encoding.vocabulary import Vocabulary
+from seqmodels.data.modules.classification import ClassificationData
+from seqmodels.data.modules.language_modeling import LanguageModelData
+from seqmodels.data.modules.tagging import TaggingData
+from seqmodels.data.modules.translation import TranslationData
+from seqmodels.data.modules.word2vec import Word2VecData
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.nn.embedding import read_vectors
 from seqmodels.train import run

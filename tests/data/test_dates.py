@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from seqmodels.data.dates import FORMATS, DatePair, generate, ordinal, render
+from seqmodels.data.corpora.dates import FORMATS, DatePair, generate, ordinal, render
 from seqmodels.errors import ConfigError
 
 # Independent of the module: three-letter month and weekday prefixes, and one regular expression per format

@@ -13,14 +13,14 @@ import torch
 from lightning_fabric.utilities.data import _set_sampler_epoch
 from pytorch_lightning.accelerators import CUDAAccelerator
 
-from seqmodels.data.classification_datamodule import ClassificationData
-from seqmodels.data.corpora import pydoc_topics_lines
-from seqmodels.data.lm_batching import ContiguousBatches
-from seqmodels.data.lm_datamodule import LanguageModelData
-from seqmodels.data.split_data import SplitData
-from seqmodels.data.tagging_datamodule import TaggingData
-from seqmodels.data.translation_datamodule import TranslationData
-from seqmodels.data.word2vec_datamodule import Word2VecData
+from seqmodels.data.batching.language_modeling import ContiguousBatches
+from seqmodels.data.corpora.builtin import pydoc_topics_lines
+from seqmodels.data.modules.base import TaskData
+from seqmodels.data.modules.classification import ClassificationData
+from seqmodels.data.modules.language_modeling import LanguageModelData
+from seqmodels.data.modules.tagging import TaggingData
+from seqmodels.data.modules.translation import TranslationData
+from seqmodels.data.modules.word2vec import Word2VecData
 from seqmodels.errors import ConfigError
 
 Keys = Callable[[Any], List[Hashable]]  # a batch -> one key per sample
@@ -39,29 +39,29 @@ def _pydoc_files(tmp_path: Path) -> dict:
     return files
 
 
-def _classification(tmp_path: Path) -> Tuple[SplitData, Keys]:
+def _classification(tmp_path: Path) -> Tuple[TaskData, Keys]:
     data = ClassificationData(num_examples={"train": 84, "valid": 25}, batch_size=8, eval_batch_size=6)
     return data, lambda batch: list(zip(_rows(batch.words, batch.lengths), batch.labels.tolist()))
 
 
-def _tagging(tmp_path: Path) -> Tuple[SplitData, Keys]:
+def _tagging(tmp_path: Path) -> Tuple[TaskData, Keys]:
     data = TaggingData(num_sentences={"train": 84, "valid": 25}, batch_size=8, eval_batch_size=6)
     return data, lambda batch: list(zip(_rows(batch.words, batch.lengths), _rows(batch.tags, batch.lengths)))
 
 
-def _translation(tmp_path: Path) -> Tuple[SplitData, Keys]:
+def _translation(tmp_path: Path) -> Tuple[TaskData, Keys]:
     data = TranslationData(corpus="dates", source_level="char", target_level="char",
                            num_examples={"train": 84, "valid": 25, "test": 0}, batch_size=8, eval_batch_size=6)
     return data, lambda batch: batch.index.tolist()
 
 
-def _word2vec(tmp_path: Path) -> Tuple[SplitData, Keys]:
+def _word2vec(tmp_path: Path) -> Tuple[TaskData, Keys]:
     data = Word2VecData(corpus="files", files=_pydoc_files(tmp_path), min_freq=2, window=2, batch_size=256,
                         eval_batch_size=300)
     return data, lambda batch: list(zip(batch.inputs.tolist(), batch.targets.tolist()))
 
 
-def _lm_sentences(tmp_path: Path) -> Tuple[SplitData, Keys]:
+def _lm_sentences(tmp_path: Path) -> Tuple[TaskData, Keys]:
     data = LanguageModelData(corpus="files", files=_pydoc_files(tmp_path), batching="sentences", batch_size=8,
                              eval_batch_size=6)
     return data, lambda batch: _rows(batch[0], batch[2])
@@ -71,7 +71,7 @@ def _trainer(rank: int, world_size: int, epoch: int = 0) -> SimpleNamespace:
     return SimpleNamespace(global_rank=rank, world_size=world_size, accelerator=None, current_epoch=epoch)
 
 
-def _epoch(data: SplitData, keys: Keys, split: str, world_size: int, epoch: int = 0) -> List[List[Hashable]]:
+def _epoch(data: TaskData, keys: Keys, split: str, world_size: int, epoch: int = 0) -> List[List[Hashable]]:
     """Every rank's samples, batch by batch, in one epoch of ``split``."""
     ranks = []
     for rank in range(world_size):

@@ -1,4 +1,4 @@
-"""``seqmodels.data.download.fetch`` against a local HTTP server on 127.0.0.1 (no outside network)."""
+"""``seqmodels.data.corpora.download.fetch`` against a local HTTP server on 127.0.0.1 (no outside network)."""
 
 import hashlib
 import threading
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.data.download import RemoteFile, fetch, sha256_of
+from seqmodels.data.corpora.download import RemoteFile, fetch, sha256_of
 from seqmodels.errors import DataError
 
 PAYLOAD = b"the quick brown fox jumps over the lazy dog\n" * 5000  # ~220 kB: several chunks

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.data.labelled_text import LabelledText, check_labels, label_set, read_labelled, tokenize_text
+from seqmodels.data.corpora.labelled_text import LabelledText, check_labels, label_set, read_labelled, tokenize_text
 from seqmodels.errors import ConfigError, DataError
 
 SHARED_DATA = Path(os.environ.get("SEQMODELS_DATA_DIR", Path(__file__).resolve().parents[3] / "shared" / "data"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqmodels.data.length_buckets import LengthBuckets
+from seqmodels.data.batching.length_buckets import LengthBuckets
 from seqmodels.errors import DataError
 
 

@@ -1,6 +1,6 @@
 import torch
 
-from seqmodels.data.lm_batching import ContiguousBatches, collate_sentences, stream_ids
+from seqmodels.data.batching.language_modeling import ContiguousBatches, collate_sentences, stream_ids
 
 
 def test_stream_puts_eos_after_every_sentence() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqmodels.data import memory_problems
-from seqmodels.data.memory_problem_datamodule import MemoryBatch, MemoryProblemData
+from seqmodels.data.corpora import memory_problems
+from seqmodels.data.modules.memory_problem import MemoryBatch, MemoryProblemData
 from seqmodels.errors import ConfigError
 
 
@@ -71,7 +71,7 @@ def test_the_datamodule_batches_every_example_once(problem: str) -> None:
     data = MemoryProblemData(problem, length=6, num_examples={"train": 23, "valid": 10, "test": 7}, batch_size=4,
                              eval_batch_size=3, copy_symbols=5, copy_length=2)
     data.setup()
-    assert data.vocabularies() == {} and data.has_test
+    assert data.encoding_files() == {} and data.has_test
     arguments = data.task_arguments()
     assert arguments == ({"problem": "adding", "input_size": 2, "num_outputs": 1} if problem == "adding"
                          else {"problem": "copy", "input_size": 7, "num_outputs": 7})
@@ -84,7 +84,7 @@ def test_the_datamodule_batches_every_example_once(problem: str) -> None:
 
 
 def test_shards_give_every_rank_as_many_training_batches() -> None:
-    """DDP: LengthBuckets via SplitData.buckets; each rank its own batches, the same number of them."""
+    """DDP: LengthBuckets via TaskData.buckets; each rank its own batches, the same number of them."""
 
     class Trainer:
         def __init__(self, rank: int) -> None:
@@ -110,8 +110,8 @@ def test_bad_lengths_name_the_option() -> None:
         MemoryProblemData("add", length=10)
 
 
-def test_use_vocabulary_only_checks_the_problem() -> None:
+def test_restore_encoding_only_checks_the_problem() -> None:
     data = MemoryProblemData("copy", length=5)
-    data.use_vocabulary("copy")
+    data.restore_encoding("copy")
     with pytest.raises(ConfigError, match="trained on the 'adding' problem"):
-        data.use_vocabulary("adding")
+        data.restore_encoding("adding")

@@ -5,8 +5,8 @@ from typing import Dict, List, Set
 
 import pytest
 
-from seqmodels.data.conll import TaggedSentence, tokenize
-from seqmodels.data.name_tagging import AMBIGUOUS_WORDS, COURSE_EXAMPLE, ENTITY_TYPES, TEMPLATES, generate
+from seqmodels.data.corpora.conll import TaggedSentence, tokenize
+from seqmodels.data.corpora.name_tagging import AMBIGUOUS_WORDS, COURSE_EXAMPLE, ENTITY_TYPES, TEMPLATES, generate
 from seqmodels.errors import ConfigError
 
 

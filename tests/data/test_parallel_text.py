@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.data.parallel_text import (
+from seqmodels.data.corpora.parallel_text import (
     ParallelPair,
     detokenize_translation,
     read_parallel,

@@ -17,12 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seqmodels.data.conll import read_conll
-from seqmodels.data.corpora import corpus_lines
-from seqmodels.data.labelled_text import read_labelled
-from seqmodels.data.parallel_text import read_parallel, read_parallel_tsv
-from seqmodels.data.text_files import read_lines
-from seqmodels.data.vocabulary import SPECIALS, Vocabulary
+from seqmodels.data.corpora.conll import read_conll
+from seqmodels.data.corpora.corpus import LINES, CorpusRequest
+from seqmodels.data.corpora.labelled_text import read_labelled
+from seqmodels.data.corpora.parallel_text import read_parallel, read_parallel_tsv
+from seqmodels.data.corpora.registry import find_corpus
+from seqmodels.data.corpora.text_files import read_lines
+from seqmodels.data.encoding.vocabulary import SPECIALS, Vocabulary
 from seqmodels.errors import DataError
 from seqmodels.nn.embedding import read_vectors
 
@@ -139,7 +140,7 @@ def test_read_lines(folder: Path, content: tuple[bytes, str]) -> None:
 def test_language_model_corpus_files(folder: Path, train: tuple[bytes, str], valid: tuple[bytes, str]) -> None:
     paths = _write(folder, train), _write(folder, valid)
     files = {"train": str(paths[0]).removesuffix(".gz"), "valid": str(paths[1]).removesuffix(".gz")}
-    parses_or_names_the_file(lambda: corpus_lines("files", files=files), *paths)
+    parses_or_names_the_file(lambda: find_corpus("files", LINES).read(CorpusRequest(files=files)), *paths)
 
 
 @FAST

@@ -5,8 +5,8 @@ from typing import Dict, Set, Tuple
 
 import pytest
 
-from seqmodels.data.labelled_text import tokenize_text
-from seqmodels.data.reviews import COURSE_EXAMPLE, KINDS, generate, generate_with_kinds
+from seqmodels.data.corpora.labelled_text import tokenize_text
+from seqmodels.data.corpora.reviews import COURSE_EXAMPLE, KINDS, generate, generate_with_kinds
 from seqmodels.errors import ConfigError
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from seqmodels.data.skipgram_pairs import (
+from seqmodels.data.batching.skipgram_pairs import (
     NegativeSampler,
     cbow_examples,
     keep_probabilities,

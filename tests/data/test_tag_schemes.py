@@ -4,7 +4,7 @@ import random
 import pytest
 import torch
 
-from seqmodels.data.tag_schemes import (
+from seqmodels.data.encoding.tag_schemes import (
     SCHEMES,
     allowed_transitions,
     convert,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqmodels.data.tagging_batches import CASES, IGNORE, TaggingEncoder, case_class
+from seqmodels.data.batching.tagging import CASES, IGNORE, TaggingEncoder, case_class
 from seqmodels.errors import DataError
 
 SENTENCES = [["Harry", "Potter", "visited", "NATO", "in", "1996", "."], ["iPhone", "sales"]]

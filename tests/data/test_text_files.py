@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.data.text_files import read_lines
+from seqmodels.data.corpora.text_files import read_lines
 from seqmodels.errors import DataError
 
 

@@ -8,8 +8,8 @@ from typing import List
 import pytest
 import torch
 
-from seqmodels.data.translation_datamodule import TranslationData, collate_pairs
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.encoding.vocabulary import Vocabulary
+from seqmodels.data.modules.translation import TranslationData, collate_pairs
 from seqmodels.errors import ConfigError, DataError
 
 SHARED_DATA = Path(os.environ.get("SEQMODELS_DATA_DIR", Path(__file__).resolve().parents[3] / "shared" / "data"))
@@ -53,18 +53,18 @@ def test_dates_corpus_is_character_level_with_every_split() -> None:
     data = _dates()
     assert {split: len(data.references(split)) for split in ("train", "valid", "test")} == SMALL
     assert data.has_test
-    vocabularies = data.vocabularies()
-    assert vocabularies["source_vocab"].level == vocabularies["target_vocab"].level == "char"
-    assert set(vocabularies["target_vocab"].tokens[4:]) <= set("0123456789-")
+    files = data.encoding_files()
+    assert files["source_vocab"]["level"] == files["target_vocab"]["level"] == "char"
+    assert set(files["target_vocab"]["tokens"][4:]) <= set("0123456789-")
     assert data.target_tokens["train"][0] == list(data.references("train")[0])
     assert all(source == source.lower() for source in data.sources("valid"))
     arguments = data.task_arguments()
-    assert arguments["vocabularies"]["target"] == vocabularies["target_vocab"].to_dict()
+    assert arguments["vocabularies"]["target"] == files["target_vocab"]
     assert (arguments["source_level"], arguments["target_level"], arguments["lowercase"]) == ("char", "char", True)
 
 
 def test_dates_default_sizes() -> None:
-    assert TranslationData().num_examples == {"train": 20000, "valid": 1000, "test": 1000}
+    assert TranslationData().request.sizes == {"train": 20000, "valid": 1000, "test": 1000}
 
 
 def test_loaders_cover_each_split_once_in_batches() -> None:
@@ -100,17 +100,17 @@ def test_max_lengths_filter_train_only(caplog: pytest.LogCaptureFixture) -> None
         _dates(max_target_length=3)
 
 
-def test_use_vocabulary_keeps_the_ids() -> None:
+def test_restore_encoding_keeps_the_ids() -> None:
     trained = _dates()
     resumed = TranslationData(corpus="dates", source_level="char", target_level="char", seed=5,
                               num_examples={"train": 20, "valid": 5, "test": 0})
-    resumed.use_vocabulary(trained.task_arguments()["vocabularies"])
+    resumed.restore_encoding(trained.task_arguments()["vocabularies"])
     resumed.setup("fit")
     assert resumed.source_vocabulary == trained.source_vocabulary
     assert resumed.target_vocabulary == trained.target_vocabulary
     assert not resumed.has_test
     with pytest.raises(DataError, match="'source' and 'target'"):
-        resumed.use_vocabulary({"source": trained.source_vocabulary.to_dict()})
+        resumed.restore_encoding({"source": trained.source_vocabulary.to_dict()})
 
 
 def test_bad_options_name_the_option() -> None:

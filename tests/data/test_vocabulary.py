@@ -1,8 +1,9 @@
+import json
 from pathlib import Path
 
 import pytest
 
-from seqmodels.data.vocabulary import SPECIALS, Vocabulary
+from seqmodels.data.encoding.vocabulary import SPECIALS, Vocabulary
 from seqmodels.errors import DataError
 
 SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "<unk>"]]
@@ -24,7 +25,7 @@ def test_min_freq_and_max_size_send_the_rest_to_unk() -> None:
 
 def test_json_round_trip_is_exact(tmp_path: Path) -> None:
     vocabulary = Vocabulary.build([list("héllo wörld")], level="char")
-    vocabulary.save(tmp_path / "vocab.json")
+    (tmp_path / "vocab.json").write_text(json.dumps(vocabulary.to_dict(), ensure_ascii=False), encoding="utf-8")
     again = Vocabulary.load(tmp_path / "vocab.json")
     assert again == vocabulary and again.level == "char"
     assert again.decode(again.encode("wörld")) == list("wörld")

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
-from seqmodels.data.conll import tokenize
-from seqmodels.data.text_files import read_lines, resolve_text_file
+from seqmodels.data.corpora.conll import tokenize
+from seqmodels.data.corpora.text_files import read_lines, resolve_text_file
 from seqmodels.errors import ConfigError, DataError
 
 PathLike = Union[str, Path]
@@ -204,6 +204,6 @@ def check_labels(examples: Iterable[LabelledText], labels: Sequence[str], path: 
 
 def tokenize_text(text: str, lowercase: bool = True) -> List[str]:
     """Tokens of a text: lowercased (unless ``lowercase=False``), then split by
-    :func:`seqmodels.data.conll.tokenize`: on whitespace, with leading and trailing punctuation split off
+    :func:`seqmodels.data.corpora.conll.tokenize`: on whitespace, with leading and trailing punctuation split off
     as tokens of their own ("Great food!" -> "great", "food", "!"; "don't" stays one token)."""
     return tokenize(text.lower() if lowercase else text)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from typing import List, Sequence, Tuple
 
-from seqmodels.data.labelled_text import LabelledText
+from seqmodels.data.corpora.labelled_text import LabelledText
 from seqmodels.errors import ConfigError
 
 SINGULAR, PLURAL = "was", "were"

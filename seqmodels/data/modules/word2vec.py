@@ -1,6 +1,6 @@
 """LightningDataModule for word2vec: any corpus the language model reads -> words -> (input, target) examples.
 
-Words are split as :func:`seqmodels.data.labelled_text.tokenize_text` does (whitespace, punctuation off
+Words are split as :func:`seqmodels.data.corpora.labelled_text.tokenize_text` does (whitespace, punctuation off
 the ends of words, lowercased when ``lowercase``). Every epoch draws its examples anew (subsampling of
 frequent words and the dynamic window are random, as in word2vec; the training config sets
 ``trainer.reload_dataloaders_every_n_epochs: 1``) from the run's seed and the epoch, so that every DDP
@@ -13,38 +13,26 @@ the valid split within the full window, without subsampling.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
-from seqmodels.data.corpora import corpus_lines
-from seqmodels.data.labelled_text import tokenize_text
-from seqmodels.data.resumable import ResumableLoader
-from seqmodels.data.skipgram_pairs import NegativeSampler, cbow_examples, keep_probabilities, skipgram_pairs
-from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, data_seed
-from seqmodels.data.vocabulary import SPECIALS, Vocabulary, check_vocabulary_options
+from seqmodels.data.batching.skipgram_pairs import NegativeSampler, cbow_examples, keep_probabilities, skipgram_pairs
+from seqmodels.data.batching.word2vec import collate_examples
+from seqmodels.data.corpora.labelled_text import tokenize_text
+from seqmodels.data.encoding.vocabulary import SPECIALS
+from seqmodels.data.modules.base import data_seed
+from seqmodels.data.modules.line_corpus import LineCorpusData
+from seqmodels.data.options import check_positive_ints
+from seqmodels.errors import check_choice
 
 ARCHITECTURES = ("skipgram", "cbow")
 
 
-class Word2VecBatch(NamedTuple):
-    inputs: Tensor               # (B,) centre words (skip-gram) or (B, 2 window) context words (CBOW)
-    targets: Tensor              # (B,) the word to predict
-    negatives: Optional[Tensor]  # (B, K) noise words, or None for the full softmax
-
-
-def collate_examples(examples: List[Any], sampler: Optional[NegativeSampler], negatives: int,
-                     generator: Optional[torch.Generator] = None) -> Word2VecBatch:
-    inputs = torch.stack([example[0] for example in examples])
-    targets = torch.stack([example[1] for example in examples])
-    noise = sampler.sample((len(examples), negatives), generator) if sampler is not None else None
-    return Word2VecBatch(inputs, targets, noise)
-
-
-class Word2VecData(SplitData):
-    """Batches (:class:`Word2VecBatch`) of word2vec examples from a text corpus.
+class Word2VecData(LineCorpusData):
+    """Batches (:class:`~seqmodels.data.batching.word2vec.Word2VecBatch`) of word2vec examples from a corpus of lines.
 
     Args:
         corpus, data_dir, files, download: as for the language model (pydoc_topics, wikitext-2, ptb, files).
@@ -54,8 +42,6 @@ class Word2VecData(SplitData):
         negatives: K noise words per example (0: the full softmax).
         batch_size, eval_batch_size: examples per batch.
     """
-
-    vocabulary_hparam = "vocabulary"
 
     def __init__(
         self,
@@ -74,47 +60,27 @@ class Word2VecData(SplitData):
         eval_batch_size: int = 4096,
         num_workers: int = 0,
     ) -> None:
-        super().__init__()
-        check_choice("architecture", architecture, ARCHITECTURES)
-        check_positive_ints(window=window, batch_size=batch_size, eval_batch_size=eval_batch_size)
-        check_vocabulary_options(min_freq, max_size)
-        self.corpus, self.data_dir, self.files, self.download = corpus, data_dir, files, download
-        self.lowercase, self.min_freq, self.max_size = lowercase, min_freq, max_size
+        check_choice("data.architecture", architecture, ARCHITECTURES)
+        check_positive_ints(window=window)
+        super().__init__(corpus, data_dir, files, download, "word", lowercase, min_freq, max_size, batch_size,
+                         eval_batch_size, num_workers)
         self.architecture, self.window, self.subsample, self.negatives = architecture, window, subsample, negatives
-        self.batch_size, self.eval_batch_size, self.num_workers = batch_size, eval_batch_size, num_workers
-        self.vocabulary: Optional[Vocabulary] = None
-        self.ids: Dict[str, List[List[int]]] = {}
         self.counts: Optional[Tensor] = None
 
-    def use_vocabulary(self, vocabulary: Mapping[str, Any]) -> None:
-        self.vocabulary = Vocabulary.from_dict(vocabulary)
-
-    def prepare_data(self) -> None:
-        if self.download:
-            corpus_lines(self.corpus, self.data_dir, self.files, download=True)
+    def tokens(self, line: str) -> List[str]:
+        return tokenize_text(line, self.lowercase)
 
     def setup(self, stage: Optional[str] = None) -> None:
-        if self.ids:
+        """Every split's sentences as ids (sentences without a word left out), and the training split's counts."""
+        if self.counts is not None:
             return
-        lines = corpus_lines(self.corpus, self.data_dir, self.files)
-        words = {split: [tokenize_text(line, self.lowercase) for line in split_lines]
-                 for split, split_lines in lines.items()}
-        if self.vocabulary is None:
-            self.vocabulary = Vocabulary.build(words["train"], self.min_freq, self.max_size)
-        self.ids = {split: [self.vocabulary.encode(sentence) for sentence in sentences if sentence]
-                    for split, sentences in words.items()}
+        super().setup(stage)
+        self.ids = {split: [sentence for sentence in sentences if sentence] for split, sentences in self.ids.items()}
         counts = torch.zeros(len(self.vocabulary), dtype=torch.long)
         for sentence in self.ids["train"]:
             counts += torch.bincount(torch.tensor(sentence, dtype=torch.long), minlength=len(self.vocabulary))
         counts[: len(SPECIALS)] = 0  # <unk> and the others: never a noise word, never subsampled in
         self.counts = counts
-
-    @property
-    def has_test(self) -> bool:
-        return "test" in self.ids
-
-    def vocabularies(self) -> Dict[str, Any]:
-        return {"vocab": self.vocabulary}
 
     def task_arguments(self) -> Dict[str, Any]:
         return {"vocabulary": self.vocabulary.to_dict(), "architecture": self.architecture,
@@ -135,13 +101,11 @@ class Word2VecData(SplitData):
                                             dynamic_window=training)
         return TensorDataset(inputs, targets)
 
-    def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
+    def split_loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         examples = self.examples(split)
         sampler = NegativeSampler(self.counts) if self.negatives > 0 else None
         # validation and test draw the same noise words every epoch, so that their losses compare across epochs
         generator = None if shuffle else torch.Generator().manual_seed(0)
         collate = partial(collate_examples, sampler=sampler, negatives=self.negatives, generator=generator)
         lengths = torch.ones(len(examples), dtype=torch.long)  # one length: plain batches, shared out
-        batches = self.buckets(split, lengths, batch_size, shuffle)
-        return ResumableLoader(examples, batch_sampler=batches, collate_fn=collate, num_workers=self.num_workers,
-                               pin_memory=self.pin_memory())
+        return self.bucketed_loader(split, examples, lengths, batch_size, shuffle, collate)

@@ -17,7 +17,7 @@ import random
 import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from seqmodels.data.conll import TaggedSentence, tokenize
+from seqmodels.data.corpora.conll import TaggedSentence, tokenize
 from seqmodels.errors import ConfigError
 
 # The course example; the course counts "spell." as one token (9 tags), our tokeniser splits off the full stop.

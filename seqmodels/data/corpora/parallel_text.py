@@ -12,10 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, NamedTuple, Sequence, Union
 
-from seqmodels.data.conll import tokenize
-from seqmodels.data.split_data import check_choice
-from seqmodels.data.text_files import read_lines, resolve_text_file
-from seqmodels.errors import DataError
+from seqmodels.data.corpora.conll import tokenize
+from seqmodels.data.corpora.text_files import read_lines, resolve_text_file
+from seqmodels.errors import DataError, check_choice
 
 PathLike = Union[str, Path]
 
@@ -93,13 +92,13 @@ def read_parallel_tsv(path: PathLike, source_column: int = 0, target_column: int
 
 
 def translation_tokens(text: str, level: str, lowercase: bool, option: str = "source_level") -> List[str]:
-    """The tokens of a sentence: words (``level="word"``, split by :func:`seqmodels.data.conll.tokenize`, so
+    """The tokens of a sentence: words (``level="word"``, split by :func:`seqmodels.data.corpora.conll.tokenize`, so
     punctuation at either end of a word is a token of its own: "bushes." -> "bushes", "."; "man's" stays one
     token) or characters, spaces included (``level="char"``). Lower-cased first when ``lowercase``.
 
     Raises ``ConfigError`` naming ``data.<option>`` for another level.
     """
-    check_choice(option, level, LEVELS)
+    check_choice(f"data.{option}", level, LEVELS)
     if lowercase:
         text = text.lower()
     return tokenize(text) if level == "word" else list(text)
@@ -121,7 +120,7 @@ def detokenize_translation(tokens: Sequence[str], level: str) -> str:
 
     Raises ``ConfigError`` for a level other than "word" and "char".
     """
-    check_choice("target_level", level, LEVELS)
+    check_choice("data.target_level", level, LEVELS)
     if level == "char":
         return "".join(tokens)
     pieces: List[str] = []

@@ -8,7 +8,7 @@ batch is built, so skipping costs nothing and draws nothing from the random gene
 
 The batch order (the ``batch_sampler``, or the ``sampler`` of a loader of ready-made batches) is a
 :class:`BatchOrder`: it knows its epoch (Lightning calls ``set_epoch`` before each epoch) and can skip the
-first batches of its next pass. :class:`~seqmodels.data.length_buckets.LengthBuckets` is one;
+first batches of its next pass. :class:`~seqmodels.data.batching.length_buckets.LengthBuckets` is one;
 :class:`InOrder` is the plain 0, 1, 2, … order of a dataset of ready-made batches (BPTT).
 """
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from pytorch_lightning.utilities import rank_zero_warn
 
@@ -130,12 +130,10 @@ class Vocabulary:
     def from_dict(cls, data: Dict) -> "Vocabulary":
         return cls(data["tokens"], level=data.get("level", "word"))
 
-    def save(self, path: Union[str, Path]) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0), encoding="utf-8")
-
     @classmethod
     def load(cls, path: Union[str, Path]) -> "Vocabulary":
-        """The vocabulary ``save`` wrote; ``DataError`` naming ``path`` for a missing, unreadable or other file."""
+        """The vocabulary of a JSON file of :meth:`to_dict` (``vocab.json`` in a run folder); ``DataError`` naming
+        ``path`` for a missing, unreadable or other file."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             if not isinstance(data, dict):
@@ -149,6 +147,16 @@ class Vocabulary:
 
     def __repr__(self) -> str:
         return f"Vocabulary({len(self)} {self.level} tokens)"
+
+
+def encode_splits(tokens: Mapping[str, Sequence[Sequence[str]]], vocabulary: Optional[Vocabulary], min_freq: int,
+                  max_size: Optional[int], level: str = "word") -> Tuple[Vocabulary, Dict[str, List[List[int]]]]:
+    """``vocabulary`` (or, when None, the one :meth:`Vocabulary.build` makes of the training split's tokens) and
+    the ids of every split's sentences."""
+    if vocabulary is None:
+        vocabulary = Vocabulary.build(tokens["train"], min_freq, max_size, level=level)
+    return vocabulary, {split: [vocabulary.encode(sentence) for sentence in sentences]
+                        for split, sentences in tokens.items()}
 
 
 def _warn_when_mostly_unknown(counts: Counter, kept: list[str], min_freq: int, max_size: int | None,

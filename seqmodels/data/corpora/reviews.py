@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from typing import Dict, List, Sequence, Tuple
 
-from seqmodels.data.labelled_text import LabelledText
+from seqmodels.data.corpora.labelled_text import LabelledText
 from seqmodels.errors import ConfigError
 
 POSITIVE, NEGATIVE = "1", "0"

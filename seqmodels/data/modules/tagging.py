@@ -1,7 +1,7 @@
 """LightningDataModule for sequence tagging: tagged sentences -> vocabularies -> padded batches.
 
-Corpora:
-- ``names``: the embedded generator of name-tagging sentences (:mod:`seqmodels.data.name_tagging`);
+Corpora of tagged sentences (:mod:`seqmodels.data.corpora.builtin`):
+- ``names``: the embedded generator of name-tagging sentences (:mod:`seqmodels.data.corpora.name_tagging`);
 - ``conll2003``: ``<data_dir>/conll2003/eng.train``, ``eng.testa`` (valid) and, when present, ``eng.testb``;
   its tags are IOB1;
 - ``files``: your own CoNLL-column or two-column ``token tag`` files (``files.train`` / ``valid`` / ``test``).
@@ -13,23 +13,18 @@ another type is an error naming the file. Batches hold sentences of similar leng
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from torch.utils.data import DataLoader
 
-from seqmodels.data import name_tagging
-from seqmodels.data.conll import TaggedSentence, read_conll
-from seqmodels.data.resumable import ResumableLoader
-from seqmodels.data.split_data import SplitData, check_choice, check_positive_ints, corpus_files, user_files
-from seqmodels.data.tag_schemes import SCHEMES, TagError, convert, entity_type, from_spans, spans
-from seqmodels.data.tagging_batches import TaggingBatch, TaggingEncoder
-from seqmodels.data.vocabulary import check_vocabulary_options
-from seqmodels.errors import ConfigError, DataError
-
-CORPORA = ("names", "conll2003", "files")
-CONLL2003 = {"train": "eng.train", "valid": "eng.testa", "test": "eng.testb"}
-SPLITS = ("train", "valid", "test")
+from seqmodels.data.batching.tagging import TaggingBatch, TaggingEncoder
+from seqmodels.data.corpora.conll import TaggedSentence
+from seqmodels.data.corpora.corpus import TAGGED, CorpusRequest
+from seqmodels.data.corpora.registry import find_corpus
+from seqmodels.data.encoding.tag_schemes import SCHEMES, TagError, convert, entity_type, from_spans, spans
+from seqmodels.data.encoding.vocabulary import check_vocabulary_options
+from seqmodels.data.modules.base import JSONFiles, TaskData
+from seqmodels.errors import ConfigError, DataError, check_choice
 
 
 def scheme_tags(types: Sequence[str], scheme: str) -> List[str]:
@@ -38,8 +33,8 @@ def scheme_tags(types: Sequence[str], scheme: str) -> List[str]:
     return ["O"] + [f"{prefix}-{kind}" for kind in sorted(types) for prefix in prefixes]
 
 
-class TaggingData(SplitData):
-    """Batches (:class:`~seqmodels.data.tagging_batches.TaggingBatch`) of tagged sentences.
+class TaggingData(TaskData):
+    """Batches (:class:`~seqmodels.data.batching.tagging.TaggingBatch`) of tagged sentences.
 
     Args:
         corpus: "names", "conll2003" or "files" (above); data_dir: ``paths.data_dir``.
@@ -53,6 +48,8 @@ class TaggingData(SplitData):
         entity_types: keep only these entity types (the others become "O"); None keeps all.
         batch_size, eval_batch_size: sentences per training / evaluation batch.
     """
+
+    encoding_hparam = "encoder"
 
     def __init__(
         self,
@@ -73,37 +70,34 @@ class TaggingData(SplitData):
         eval_batch_size: int = 64,
         num_workers: int = 0,
     ) -> None:
-        super().__init__()
-        check_choice("corpus", corpus, CORPORA)
-        check_choice("source_scheme", source_scheme, SCHEMES)
-        check_choice("scheme", scheme, SCHEMES)
-        check_positive_ints(batch_size=batch_size, eval_batch_size=eval_batch_size)
+        tagged = find_corpus(corpus, TAGGED)
+        check_choice("data.source_scheme", source_scheme, SCHEMES)
+        check_choice("data.scheme", scheme, SCHEMES)
         check_vocabulary_options(min_freq, max_size)
         if isinstance(tag_column, bool) or not isinstance(tag_column, int):
             raise ConfigError(f"data.tag_column={tag_column!r}: give the index of the tags' column (-1: the last)")
         if isinstance(entity_types, str):  # data.entity_types=PER: one type, not the set of its letters
             entity_types = [entity_types]
-        self.corpus, self.data_dir, self.files, self.tag_column = corpus, data_dir, files, tag_column
-        self.source_scheme = "iob1" if corpus == "conll2003" else source_scheme
+        sizes = dict(num_sentences or {"train": 2000, "valid": 300, "test": 300})
+        request = CorpusRequest(data_dir, files, sizes=sizes, seed=seed, options={"tag_column": tag_column})
+        super().__init__(tagged, request, batch_size, eval_batch_size, num_workers)
+        self.tag_column = tag_column
+        self.source_scheme = "iob1" if corpus == "conll2003" else source_scheme  # CoNLL-2003 is released in IOB1
         self.scheme, self.lowercase, self.characters = scheme, lowercase, characters
-        self.min_freq, self.max_size, self.seed = min_freq, max_size, seed
+        self.min_freq, self.max_size = min_freq, max_size
         self.entity_types = set(entity_types) if entity_types else None
-        self.num_sentences = dict(num_sentences or {"train": 2000, "valid": 300, "test": 300})
-        self.batch_size, self.eval_batch_size, self.num_workers = batch_size, eval_batch_size, num_workers
         self.encoder: Optional[TaggingEncoder] = None
         self.sentences: Dict[str, List[TaggedSentence]] = {}
         self.tag_ids: Dict[str, List[List[int]]] = {}
 
-    vocabulary_hparam = "encoder"  # the task hyperparameter that holds the vocabularies in a checkpoint
-
-    def use_vocabulary(self, vocabulary: Mapping[str, Any]) -> None:
-        """Encode with a trained model's vocabularies (``TaggingEncoder.to_dict()``) instead of building them."""
-        self.encoder = TaggingEncoder.from_dict(vocabulary)
+    def restore_encoding(self, saved: Mapping[str, Any]) -> None:
+        """Encode with the checkpoint's vocabularies (``TaggingEncoder.to_dict()``) instead of building them."""
+        self.encoder = TaggingEncoder.from_dict(saved)
 
     def setup(self, stage: Optional[str] = None) -> None:
         if self.sentences:
             return
-        raw = self._read()
+        raw = self.read_corpus()
         self.sentences = {split: [self._convert(sentence, split, number)
                                   for number, sentence in enumerate(sentences, start=1)]
                           for split, sentences in raw.items()}
@@ -118,8 +112,8 @@ class TaggingData(SplitData):
                                                 self.min_freq, self.max_size)
         for split, sentences in self.sentences.items():
             self._check_known_tags(split, sentences)
-        self.tag_ids = {split: [self.encoder.tag_ids_of(s.tags, self._where(split)) for s in sentences]
-                        for split, sentences in self.sentences.items()}
+            where = self.where(split)
+            self.tag_ids[split] = [self.encoder.tag_ids_of(s.tags, where) for s in sentences]
 
     def _convert(self, sentence: TaggedSentence, split: str, number: int) -> TaggedSentence:
         """The sentence with its tags in the model's scheme, the entity types left out turned into "O"; a malformed
@@ -148,49 +142,29 @@ class TaggingData(SplitData):
     def _token_where(self, split: str, sentence: TaggedSentence, number: int, position: int) -> str:
         """Where token ``position`` of sentence ``number`` of ``split`` is: its file and line, when it has one."""
         if sentence.line:
-            return f"{self._where(split)}, line {sentence.line + position}"
-        return f"{self._where(split)}, sentence {number}, token {position + 1}"
-
-    def _read(self) -> Dict[str, List[TaggedSentence]]:
-        if self.corpus == "names":
-            return {split: name_tagging.generate(self.num_sentences[split], self.seed + index)
-                    for index, split in enumerate(SPLITS) if self.num_sentences.get(split)}
-        read = {split: read_conll(path, tag_column=self.tag_column) for split, path in self._paths().items()}
-        return {split: [s for s in sentences if s.tokens] for split, sentences in read.items()}
-
-    def _paths(self) -> Dict[str, Path]:
-        if self.corpus == "conll2003":
-            return corpus_files(self.data_dir, "conll2003", CONLL2003, "eng.train, eng.testa (and eng.testb; "
-                                "CoNLL-2003 cannot be downloaded for you, its licence forbids it)")
-        return user_files(self.files)
-
-    def _where(self, split: str) -> str:
-        if self.corpus == "names":
-            return f"the generated {split} sentences"
-        return str(self._paths()[split])
+            return f"{self.where(split)}, line {sentence.line + position}"
+        return f"{self.where(split)}, sentence {number}, token {position + 1}"
 
     @property
     def has_test(self) -> bool:
         return "test" in self.sentences
 
-    def vocabularies(self) -> Dict[str, Any]:
-        """What is written as JSON next to the checkpoints: words, characters, the tag set."""
-        vocabularies: Dict[str, Any] = {"vocab": self.encoder.words, "tags": list(self.encoder.tags)}
+    def encoding_files(self) -> JSONFiles:
+        """The words, the characters (when the model reads them) and the tag set."""
+        files: JSONFiles = {"vocab": self.encoder.words.to_dict(), "tags": list(self.encoder.tags)}
         if self.encoder.chars is not None:
-            vocabularies["chars"] = self.encoder.chars
-        return vocabularies
+            files["chars"] = self.encoder.chars.to_dict()
+        return files
 
     def task_arguments(self) -> Dict[str, Any]:
-        """What the task needs from the data, as plain values (they go into the checkpoint)."""
         return {"encoder": self.encoder.to_dict(), "scheme": self.scheme}
 
-    def _loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
+    def split_loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         sentences = [s.tokens for s in self.sentences[split]]
         tag_ids, encoder = self.tag_ids[split], self.encoder
 
         def collate(batch: List[int]) -> TaggingBatch:
             return encoder.collate([sentences[i] for i in batch], [tag_ids[i] for i in batch])
 
-        sampler = self.buckets(split, [len(s) for s in sentences], batch_size, shuffle)
-        return ResumableLoader(list(range(len(sentences))), batch_sampler=sampler, collate_fn=collate,
-                               num_workers=self.num_workers, pin_memory=self.pin_memory())
+        return self.bucketed_loader(split, list(range(len(sentences))), [len(s) for s in sentences], batch_size,
+                                    shuffle, collate)

@@ -26,14 +26,19 @@ def check_not_folder(path: str | Path, option: str = "") -> None:
                         "inside it")
 
 
+def find_text_file(path: str | Path) -> Path | None:
+    """``path`` itself, or ``path.gz`` beside it, whichever is a file; None when neither is."""
+    path = Path(path)
+    return next((candidate for candidate in (path, path.with_name(path.name + ".gz")) if candidate.is_file()), None)
+
+
 def resolve_text_file(path: str | Path) -> Path:
     """``path`` itself, or ``path.gz`` beside it; ``DataError`` when neither exists or ``path`` is a folder."""
-    path = Path(path)
     check_not_folder(path)
-    for candidate in (path, path.with_name(path.name + ".gz")):
-        if candidate.is_file():
-            return candidate
-    raise DataError(f"{path}: no such file (nor {path.name}.gz beside it)")
+    found = find_text_file(path)
+    if found is None:
+        raise DataError(f"{path}: no such file (nor {Path(path).name}.gz beside it)")
+    return found
 
 
 def line_of(data: bytes | str, offset: int) -> int:

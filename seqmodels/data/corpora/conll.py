@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
-from seqmodels.data.text_files import read_lines, resolve_text_file
+from seqmodels.data.corpora.text_files import read_lines, resolve_text_file
 from seqmodels.errors import DataError
 
 DOCSTART = "-DOCSTART-"

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 import torch
 from torch import Tensor
 
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.encoding.vocabulary import Vocabulary
 from seqmodels.errors import DataError
 
 IGNORE = -100

@@ -1,0 +1,1 @@
+"""Turning encoded examples into batches: batch types, collate functions, batch orders and resumable loaders."""

@@ -1,0 +1,89 @@
+"""The user's own corpus, ``data.corpus=files``: ``data.files.train`` and ``data.files.valid`` (and
+``data.files.test`` when set), read with the reader of the corpus's kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from seqmodels.data.corpora.corpus import (
+    REQUIRED,
+    SPLITS,
+    Check,
+    Corpus,
+    CorpusRequest,
+    Paths,
+    Reader,
+    describe,
+    no_check,
+)
+from seqmodels.errors import ConfigError
+
+Files = Optional[Mapping[str, Any]]
+
+
+def _unset(value: Any) -> bool:
+    """Whether a ``data.files`` entry is left open: null, empty or Hydra's ``???``."""
+    return not value or value == "???"
+
+
+def _check_splits(files: Mapping[str, Any]) -> None:
+    unknown = sorted(set(files) - set(SPLITS))
+    if unknown:
+        raise ConfigError(f"data.files has unknown split(s) {unknown}; use {list(SPLITS)}")
+
+
+def file_paths(files: Files) -> Dict[str, Paths]:
+    """``{split: (path,)}`` of ``data.files``, one file per split; train and valid must be set."""
+    files = dict(files or {})
+    _check_splits(files)
+    for split in REQUIRED:
+        if _unset(files.get(split)):
+            raise ConfigError(f"data.files.{split} is not set: give data.files.{split}=PATH, the path of the {split} "
+                              "file")
+    return {split: (Path(path),) for split, path in files.items() if not _unset(path)}
+
+
+def pair_paths(files: Files) -> Dict[str, Paths]:
+    """``{split: (source path, target path)}``, or ``(TSV path,)``, of ``data.files`` for sentence pairs: each
+    split is ``{source: path, target: path}`` or the path of a ``source<TAB>target`` file; train and valid must
+    be set."""
+    files = dict(files or {})
+    _check_splits(files)
+    chosen: Dict[str, Paths] = {}
+    for split in SPLITS:
+        entry = files.get(split)
+        if _unset(entry):
+            if split in REQUIRED:
+                raise ConfigError(f"data.files.{split} is not set: give {{source: path, target: path}} or the path "
+                                  "of a source<TAB>target file")
+        elif isinstance(entry, (str, Path)):
+            chosen[split] = (Path(entry),)
+        elif isinstance(entry, Mapping):
+            for side in ("source", "target"):
+                if _unset(entry.get(side)):
+                    raise ConfigError(f"data.files.{split}.{side} is not set: give the path of the {side} file")
+            chosen[split] = (Path(entry["source"]), Path(entry["target"]))
+        else:
+            raise ConfigError(f"data.files.{split}={entry!r}: give {{source: path, target: path}} or the path of a "
+                              "source<TAB>target file")
+    return chosen
+
+
+@dataclass(frozen=True)
+class UserFiles(Corpus):
+    """``data.files``, laid out by ``paths`` (:func:`file_paths`, or :func:`pair_paths` for sentence pairs) and
+    read by ``read_files``."""
+
+    kind: str
+    read_files: Reader
+    paths: Callable[[Files], Dict[str, Paths]] = file_paths
+    check_options: Check = no_check
+    name: str = "files"
+
+    def read(self, request: CorpusRequest) -> Dict[str, Any]:
+        return {split: self.read_files(paths, request.options) for split, paths in self.paths(request.files).items()}
+
+    def where(self, split: str, request: CorpusRequest) -> str:
+        return describe(self.paths(request.files)[split])

@@ -1,0 +1,1 @@
+"""Turning tokens into ids and back: tokenisers, vocabularies and NER tag schemes."""
