@@ -6,7 +6,10 @@ import hydra
 from omegaconf import DictConfig
 
 from seqmodels.errors import SeqmodelsError
+from seqmodels.resolvers import register_resolvers
 from seqmodels.train import run
+
+register_resolvers()  # ${run_folder:...}, ${job_dirname:...}, ${metric_mode:...}, ...: before Hydra composes
 
 
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")

@@ -7,6 +7,9 @@ fit (resuming from ``ckpt_path``) -> test on the best checkpoint -> the metrics,
 Each run folder (``paths.output_dir``) ends up holding ``config.yaml`` (resolved),
 ``checkpoints/`` (``last.ckpt``, ``best-*.ckpt``), the vocabulary beside them (``vocab.json``),
 ``tensorboard/`` (the events) and ``metrics.json`` (what ``run`` returns; a sweep's summary reads it).
+
+Importing this module changes no global state: the configs' resolvers are registered by
+:func:`seqmodels.resolvers.register_resolvers`, which ``train.py`` calls before Hydra composes the config.
 """
 
 from __future__ import annotations
@@ -26,23 +29,26 @@ from pytorch_lightning.utilities import rank_zero_info, rank_zero_only
 from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
 from seqmodels.callbacks.divergence import DivergenceGuard
+from seqmodels.callbacks.results import ResultsCallback
 from seqmodels.callbacks.resume_state import ResumeState
 from seqmodels.checkpoints import SafeCheckpointIO, read_checkpoint
 from seqmodels.checkpoints.compatibility import check_resumable, check_task_kind
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.modules.base import TaskData
 from seqmodels.errors import ConfigError, DataError
-from seqmodels.run_folder import register_run_folder_resolver
-from seqmodels.sweep_summary import register_resolver
-from seqmodels.tasks.base import HP_METRIC, SequenceTask
+from seqmodels.tasks.base import HP_METRIC, MAX, SequenceTask
 
 # Lightning 2.6 calls a torch.utils._pytree check that torch >= 2.10 deprecates: nothing a user can act on.
-warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning)
-register_resolver()  # ${job_dirname:...}, which names sweep job folders (configs/hydra/default.yaml)
-register_run_folder_resolver()  # ${run_folder:...}, a new folder for every run, however many start at once
+_LIGHTNING_PYTREE_WARNING = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
 
 
 def run(cfg: DictConfig) -> Dict[str, float]:
     """Train, test and return every logged metric (floats), e.g. ``{"val/ppl": 4.2, "test/ppl": 4.5}``."""
+    with warnings.catch_warnings():  # restored when the run ends
+        warnings.filterwarnings("ignore", message=_LIGHTNING_PYTREE_WARNING, category=FutureWarning)
+        return _run(cfg)
+
+
+def _run(cfg: DictConfig) -> Dict[str, float]:
     _check_accelerator(OmegaConf.select(cfg, "trainer.accelerator"))
     _check_run_options(cfg)
     if cfg.get("seed") is not None:
@@ -52,9 +58,9 @@ def run(cfg: DictConfig) -> Dict[str, float]:
     checkpoint = read_checkpoint(ckpt_path, option="ckpt_path=") if ckpt_path else None
     if checkpoint is not None:
         check_task_kind(checkpoint, cfg.task.get("_target_", ""), f"ckpt_path={ckpt_path}")
-    datamodule = _build(cfg.data, "data")
+    datamodule: TaskData = _build(cfg.data, "data")
     if checkpoint is not None:
-        datamodule.use_vocabulary(_checkpoint_vocabulary(checkpoint, ckpt_path, datamodule.vocabulary_hparam))
+        datamodule.restore_encoding(_checkpoint_encoding(checkpoint, ckpt_path, datamodule.encoding_hparam))
     datamodule.prepare_data()
     datamodule.setup("fit")
     model_options = OmegaConf.to_container(cfg.model, resolve=True)
@@ -63,8 +69,7 @@ def run(cfg: DictConfig) -> Dict[str, float]:
         check_resumable(checkpoint, task, f"ckpt_path={ckpt_path}")
     if cfg.get("compile"):
         task.network.compile()  # in place: the state_dict keys (and so the checkpoints) stay the same
-    if task.main_metric != cfg.optimized_metric:
-        raise ConfigError(f"optimized_metric={cfg.optimized_metric!r}, but this task reports {task.main_metric!r}")
+    _check_objective(cfg, task)
     # never switched off: a diverging run stops at once, and a resumed run draws the same random numbers
     callbacks = [*_build_all(cfg.get("callbacks"), "callbacks"), DivergenceGuard(), ResumeState()]
     loggers: List[Logger] = _build_all(cfg.get("logger"), "logger")
@@ -82,7 +87,8 @@ def run(cfg: DictConfig) -> Dict[str, float]:
         trainer.test(task, datamodule=datamodule, ckpt_path=tested, weights_only=True)
         metrics.update(_floats(trainer.callback_metrics))
     for callback in callbacks:
-        metrics.update(getattr(callback, "results", {}))
+        if isinstance(callback, ResultsCallback):
+            metrics.update(callback.results)
     _write_metrics(output_dir, metrics)
     _print_summary(output_dir, metrics, task, trainer)
     return metrics
@@ -119,6 +125,18 @@ def _check_run_options(cfg: DictConfig) -> None:
                           "untrained, random model")
 
 
+def _check_objective(cfg: DictConfig, task: SequenceTask) -> None:
+    """``optimized_metric`` is the task's main metric, and ``optimized_mode`` the direction the task declares for
+    it (configs/train.yaml derives it from the task: only an override can contradict it)."""
+    if task.main_metric != cfg.optimized_metric:
+        raise ConfigError(f"optimized_metric={cfg.optimized_metric!r}, but this task reports {task.main_metric!r}")
+    mode, declared = cfg.get("optimized_mode"), task.main_metric_mode
+    if mode != declared:
+        better = "higher" if declared == MAX else "lower"
+        raise ConfigError(f"optimized_mode={mode}, but {task.main_metric} is better when {better} ({declared}): "
+                          "the checkpoint would keep the worst model; leave optimized_mode out, it follows the task")
+
+
 def _check_accelerator(accelerator: Optional[str]) -> None:
     """A GPU trainer on a machine without CUDA is a one-line error, before anything is built."""
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
@@ -150,9 +168,9 @@ def _build_all(node: Optional[DictConfig], option: str) -> List[Any]:
     return [_build(entry, f"{option}.{name}") for name, entry in node.items() if entry is not None]
 
 
-def _checkpoint_vocabulary(checkpoint: Dict[str, Any], ckpt_path: str, key: str) -> Any:
-    """The vocabulary a checkpoint was trained with (its hyperparameter ``key``): resuming must not
-    renumber the tokens."""
+def _checkpoint_encoding(checkpoint: Dict[str, Any], ckpt_path: str, key: str) -> Any:
+    """What a checkpoint's data was encoded with (its hyperparameter ``key``: a vocabulary, the memory problem):
+    resuming must not renumber the tokens."""
     hparams = checkpoint.get("hyper_parameters", {})
     if key not in hparams:
         raise ConfigError(f"ckpt_path={ckpt_path}: the checkpoint holds no vocabulary for this task; was it written "
@@ -161,7 +179,7 @@ def _checkpoint_vocabulary(checkpoint: Dict[str, Any], ckpt_path: str, key: str)
 
 
 @rank_zero_only
-def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers: List[Logger],
+def _write_run_files(cfg: DictConfig, datamodule: TaskData, output_dir: Path, loggers: List[Logger],
                      task: SequenceTask) -> None:
     """The resolved config, the vocabulary JSON beside checkpoints/, the hparams for TensorBoard."""
     try:
@@ -170,12 +188,9 @@ def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers
         raise ConfigError(f"paths.output_dir={output_dir}: cannot create the run folder ({error.strerror or error}); "
                           "point paths.log_dir (SEQMODELS_LOG_DIR) at a writable folder") from None
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
-    for name, vocabulary in datamodule.vocabularies().items():  # Vocabulary objects, or plain lists (a tag set)
-        path = output_dir / f"{name}.json"
-        if isinstance(vocabulary, Vocabulary):
-            vocabulary.save(path)
-        else:
-            path.write_text(json.dumps(vocabulary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for name, value in datamodule.encoding_files().items():  # the vocabularies, the tag or label set
+        (output_dir / f"{name}.json").write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n",
+                                                 encoding="utf-8")
     hparams = {key: value for key, value in _flatten(OmegaConf.to_container(cfg, resolve=True)).items()
                if key.split("/")[0] in ("model", "task", "data", "trainer", "seed")}
     for logger in loggers:
@@ -185,7 +200,7 @@ def _write_run_files(cfg: DictConfig, datamodule: Any, output_dir: Path, loggers
 
 @rank_zero_only
 def _write_metrics(output_dir: Path, metrics: Dict[str, float]) -> None:
-    """``metrics.json``: every metric ``run`` returns, for the sweep summary (seqmodels.sweep_summary); strict
+    """``metrics.json``: every metric ``run`` returns, for the sweep summary (seqmodels.sweeps.summary); strict
     JSON, so a metric that is not finite (a perplexity that overflowed) is written as ``null``."""
     finite = {name: value if math.isfinite(value) else None for name, value in sorted(metrics.items())}
     output_dir.mkdir(parents=True, exist_ok=True)

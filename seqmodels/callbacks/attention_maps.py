@@ -1,7 +1,8 @@
 """Draws the attention of a few validation examples (``task.attention_examples()``: one
 :class:`~seqmodels.plots.AttentionExample` each) as heatmaps in TensorBoard's IMAGES tab after every
 validation epoch, so a user sees the alignment between output and source tokens form. Tasks without
-attention have no ``attention_examples`` method, or return [], and get nothing."""
+attention return [] (:meth:`SequenceTask.attention_examples <seqmodels.tasks.base.SequenceTask.attention_examples>`'s
+default) and get nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pytorch_lightning.loggers import TensorBoardLogger
 from pytorch_lightning.utilities import rank_zero_only
 
 from seqmodels.plots import AttentionExample, attention_figure
+from seqmodels.tasks.base import SequenceTask
 
 __all__ = ["AttentionExample", "AttentionMaps"]
 
@@ -22,13 +24,12 @@ class AttentionMaps(pl.Callback):
         self.max_examples = max_examples
 
     @rank_zero_only
-    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: SequenceTask) -> None:  # type: ignore[override]
         # not on_validation_epoch_end: Lightning runs the callbacks' hook before the task's
-        attention_examples = getattr(pl_module, "attention_examples", None)
         loggers = [logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)]
-        if trainer.sanity_checking or attention_examples is None or not loggers:
+        if trainer.sanity_checking or not loggers:
             return
-        for number, example in enumerate(attention_examples()[: self.max_examples]):
+        for number, example in enumerate(pl_module.attention_examples()[: self.max_examples]):
             figure = attention_figure(example.source_tokens, example.output_tokens, example.weights)
             for logger in loggers:
                 logger.experiment.add_figure(f"attention/example_{number}", figure,

@@ -7,6 +7,8 @@ import pytorch_lightning as pl
 from pytorch_lightning.loggers import TensorBoardLogger
 from pytorch_lightning.utilities import rank_zero_only
 
+from seqmodels.tasks.base import SequenceTask
+
 
 class EmbeddingProjector(pl.Callback):
     """Logs the rows of ``pl_module.word_embedding()`` for ``pl_module.embedding_words()`` (most frequent
@@ -16,7 +18,7 @@ class EmbeddingProjector(pl.Callback):
         self.max_words = max_words
 
     @rank_zero_only
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: SequenceTask) -> None:  # type: ignore[override]
         loggers = [logger for logger in trainer.loggers if isinstance(logger, TensorBoardLogger)]
         words = pl_module.embedding_words()[: self.max_words]
         if not loggers or not words:

@@ -1,5 +1,5 @@
 """Writes a task's word embeddings as a word2vec text file at the end of training: the file any
-embedding tool reads, ``task.pretrained_vectors`` reads back, and ``python -m seqmodels.neighbours`` queries."""
+embedding tool reads, ``task.pretrained_vectors`` reads back, and ``seqmodels neighbours`` queries."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytorch_lightning as pl
 from pytorch_lightning.utilities import rank_zero_info, rank_zero_only
 
-from seqmodels.data.vocabulary import SPECIALS
+from seqmodels.data.encoding.vocabulary import SPECIALS
 from seqmodels.nn.embedding import write_vectors
+from seqmodels.tasks.base import SequenceTask
 
 
 class ExportVectors(pl.Callback):
@@ -20,7 +21,7 @@ class ExportVectors(pl.Callback):
         self.path = Path(path)
 
     @rank_zero_only
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: SequenceTask) -> None:  # type: ignore[override]
         words = pl_module.embedding_words()
         if not words:
             return

@@ -1,6 +1,6 @@
 """Vanishing and exploding gradients made visible in TensorBoard.
 
-Once every ``every_n_epochs`` epochs, on the first training batch of the epoch, the task's network runs with
+Once every ``every_n_epochs`` epochs, on the first training batch of the epoch, the task's ``network`` runs with
 :func:`seqmodels.nn.state_gradients.record_states`: every Recurrent keeps its per-step states a[l]<t> in the
 autograd graph (on the reference backend, for that one step), and after ``backward()`` the callback reads
 
@@ -41,6 +41,7 @@ from pytorch_lightning.utilities import rank_zero_warn
 from torch import Tensor, nn
 
 from seqmodels.nn.state_gradients import StateRecord, record_states
+from seqmodels.tasks.base import SequenceTask
 
 __all__ = ["GradientFlow", "gradient_flow_figure"]
 
@@ -85,32 +86,29 @@ class GradientFlow(pl.Callback):
     Args:
         every_n_epochs: record the per-step norms on the first training batch of every n-th epoch.
         max_steps_shown: draw at most the first n steps in the figure (None: all); the scalars use all.
-        network_attribute: the attribute of the LightningModule holding the network searched for Recurrent
-            layers (seqmodels tasks: ``network``); the whole LightningModule when it has none.
+
+    The Recurrent layers are searched for in the task's ``network`` (:class:`~seqmodels.tasks.base.SequenceTask`).
     """
 
-    def __init__(self, every_n_epochs: int = 1, max_steps_shown: Optional[int] = 200,
-                 network_attribute: str = "network") -> None:
+    def __init__(self, every_n_epochs: int = 1, max_steps_shown: Optional[int] = 200) -> None:
         if not isinstance(every_n_epochs, int) or every_n_epochs < 1:
             raise ValueError(f"GradientFlow: every_n_epochs must be an int >= 1, got {every_n_epochs!r}")
         if max_steps_shown is not None and max_steps_shown < 1:
             raise ValueError(f"GradientFlow: max_steps_shown must be >= 1 or None, got {max_steps_shown!r}")
         self.every_n_epochs = every_n_epochs
         self.max_steps_shown = max_steps_shown
-        self.network_attribute = network_attribute
         self.clipped_steps = 0
         self._record: Optional[StateRecord] = None
         self._before_clip: Optional[float] = None
 
     # ------------------------------------------------------------------ per-step norms, once per epoch
 
-    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
-                             batch_idx: int) -> None:
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: SequenceTask,  # type: ignore[override]
+                             batch: Any, batch_idx: int) -> None:
         self._stop()
         if trainer.sanity_checking or batch_idx != 0 or trainer.current_epoch % self.every_n_epochs:
             return
-        network = getattr(pl_module, self.network_attribute, None)
-        record = record_states(network if isinstance(network, nn.Module) else pl_module)
+        record = record_states(pl_module.network)
         if record.recurrent_names:
             self._record = record.start()
         elif trainer.current_epoch == 0:

@@ -12,18 +12,19 @@ from typing import Dict
 import pytorch_lightning as pl
 from pytorch_lightning.utilities import rank_zero_only
 
+from seqmodels.callbacks.results import ResultsCallback
 from seqmodels.models.ngram import NGramModel
 
 
-class NGramBaseline(pl.Callback):
+class NGramBaseline(ResultsCallback):
     """Interpolated Witten-Bell n-grams of order 1..``order`` (see :mod:`seqmodels.models.ngram`)."""
 
     def __init__(self, order: int = 3) -> None:
         if order < 1:
             raise ValueError(f"NGramBaseline: order must be >= 1, got {order}")
+        super().__init__()
         self.order = order
         self.models: Dict[int, NGramModel] = {}
-        self.results: Dict[str, float] = {}
 
     def _evaluate(self, trainer: pl.Trainer, split: str, prefix: str) -> None:
         data = trainer.datamodule

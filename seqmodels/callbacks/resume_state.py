@@ -1,7 +1,7 @@
 """What a checkpoint must hold besides the weights for a resumed run to train exactly as the uninterrupted one.
 
 The loop position is Lightning's (``fit_loop`` state) and the data position the training loader's
-(:class:`~seqmodels.data.resumable.ResumableLoader`). This callback adds the random number generators —
+(:class:`~seqmodels.data.batching.resumable.ResumableLoader`). This callback adds the random number generators —
 torch (CPU and every CUDA device), Python's ``random`` and NumPy's — which draw dropout masks, sampled
 negatives and scheduled-sampling coins. They are captured when a checkpoint is written and put back at
 ``on_train_start`` of the resumed run: after the loaders and the sanity check have drawn what they draw, right

@@ -8,6 +8,8 @@ import pytorch_lightning as pl
 from pytorch_lightning.loggers import TensorBoardLogger
 from pytorch_lightning.utilities import rank_zero_only
 
+from seqmodels.tasks.base import SequenceTask
+
 
 class TextSamples(pl.Callback):
     """Logs ``pl_module.example_texts()`` under the tag ``samples`` every ``every_n_epochs`` epochs."""
@@ -16,7 +18,7 @@ class TextSamples(pl.Callback):
         self.every_n_epochs = every_n_epochs
 
     @rank_zero_only
-    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: SequenceTask) -> None:  # type: ignore[override]
         # not on_validation_epoch_end: Lightning runs the callbacks' hook before the task's, which computes scores
         if trainer.sanity_checking or (trainer.current_epoch % self.every_n_epochs):
             return

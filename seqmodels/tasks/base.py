@@ -1,19 +1,25 @@
 """What every seqmodels task (a LightningModule) shares.
 
-- its main validation metric (``main_metric``, ``main_metric_mode``): the checkpoint monitor,
-  the metric a sweep optimises, and ``hp/best`` in TensorBoard's HPARAMS tab;
+- its main validation metric (``main_metric``) and the direction in which it improves, declared once in
+  ``main_metrics``: the checkpoint monitor and mode, the metric a sweep optimises (and in which direction), the
+  LR decay's mode, and ``hp/best`` in TensorBoard's HPARAMS tab;
 - the optimiser and LR decay, built from plain config;
-- building its network from the ``model`` config, with bad options reported by name;
-- safe checkpoint loading (weights only: no arbitrary pickle from an untrusted file);
-- ``example_texts()`` and ``text_reports()``, which :class:`~seqmodels.callbacks.TextSamples` writes to
-  TensorBoard.
+- building its ``network`` from the ``model`` config, with bad options reported by name;
+- safe checkpoint loading (weights only: no arbitrary pickle from an untrusted file), and a registry of the task
+  classes by the name a checkpoint carries (:func:`seqmodels.load`);
+- what the callbacks read, each with a default: ``example_texts()`` and ``text_reports()``
+  (:class:`~seqmodels.callbacks.TextSamples`), ``word_embedding()`` and ``embedding_words()``
+  (:class:`~seqmodels.callbacks.EmbeddingProjector`, :class:`~seqmodels.callbacks.ExportVectors`),
+  ``attention_examples()`` (:class:`~seqmodels.callbacks.AttentionMaps`), ``network``
+  (:class:`~seqmodels.callbacks.GradientFlow`).
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, TypeVar, Union
 
 import pytorch_lightning as pl
 import torch
@@ -22,33 +28,67 @@ from torch import nn
 
 from seqmodels.checkpoints import check_task_kind, read_checkpoint, task_class_name
 from seqmodels.checkpoints.compatibility import TASK_KEY
-from seqmodels.data.vocabulary import SPECIALS, Vocabulary
+from seqmodels.data.encoding.vocabulary import SPECIALS, Vocabulary
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.nn.embedding import pretrained_embedding
+from seqmodels.nn.recurrent_options import RecurrentOptions
 from seqmodels.tasks.optimization import build_lr_decay, build_optimizer
+from seqmodels.tasks.registry import register_task
+
+if TYPE_CHECKING:
+    from seqmodels.plots import AttentionExample
 
 HP_METRIC = "hp/best"
+MIN, MAX = "min", "max"  # the direction in which a metric improves (Lightning's ModelCheckpoint modes)
 TaskT = TypeVar("TaskT", bound="SequenceTask")
 
 
 class SequenceTask(pl.LightningModule):
-    """Base class of the tasks. Subclasses set ``main_metric``/``main_metric_mode`` and call
-    ``save_hyperparameters()`` with plain values only."""
+    """Base class of the tasks. A subclass declares ``main_metrics`` (and sets ``main_metric`` in ``__init__`` when
+    an option chooses among them), builds ``self.network`` and calls ``save_hyperparameters()`` with plain values.
+    Defining a subclass registers it, so that :func:`seqmodels.load` finds it by the name its checkpoints carry."""
 
-    main_metric: str = "val/loss"
-    main_metric_mode: str = "min"
+    main_metrics: ClassVar[Mapping[str, str]] = {"val/loss": MIN}
+    """Every main validation metric the task can report, and the direction in which it improves (MIN or MAX):
+    the one place that direction is declared (configs/train.yaml's ``optimized_mode`` asks :meth:`metric_mode`)."""
+    main_metric: str  # the one of main_metrics this task reports: the first, unless an option chooses another
+    network: nn.Module  # the network the task trains (built from the ``model`` config in ``__init__``)
     reload_overrides: Dict[str, Any] = {}  # hyperparameters replaced when loading a trained task (no re-reading files)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_task(cls)
 
     def __init__(self, optimizer: Mapping[str, Any], lr_decay: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__()
         self.optimizer_config = dict(optimizer)
         self.lr_decay_config = dict(lr_decay) if lr_decay else None
         self.best_score: Optional[float] = None
+        self.main_metric = next(iter(self.main_metrics))
+
+    @classmethod
+    def metric_mode(cls, metric: str) -> str:
+        """MIN or MAX: the direction in which ``metric``, one of ``main_metrics``, improves."""
+        if metric not in cls.main_metrics:
+            raise ConfigError(f"optimized_metric={metric!r}: a {cls.__name__} reports {list(cls.main_metrics)} as "
+                              "its main metric")
+        return cls.main_metrics[metric]
+
+    @property
+    def main_metric_mode(self) -> str:
+        """The direction in which ``main_metric`` improves: MIN or MAX."""
+        return self.metric_mode(self.main_metric)
 
     @staticmethod
-    def build_network(factory: Callable[..., nn.Module], **options: Any) -> nn.Module:
-        """``factory(**options)``, with a bad option reported as a ConfigError naming ``model.*``."""
+    def build_network(factory: Callable[..., nn.Module], model: Optional[Mapping[str, Any]] = None,
+                      **options: Any) -> nn.Module:
+        """``factory(**options)``; with the flat ``model`` config also ``recurrent=`` its recurrent options and the
+        rest of it as keyword arguments (:meth:`RecurrentOptions.split`). A bad option is a ConfigError naming
+        ``model.*``."""
         try:
+            if model is not None:
+                recurrent, rest = RecurrentOptions.split(model, inspect.signature(factory).parameters)
+                options = {"recurrent": recurrent, **rest, **options}
             return factory(**options)
         except (TypeError, ValueError) as error:
             raise ConfigError(f"model: {error}") from error
@@ -101,7 +141,7 @@ class SequenceTask(pl.LightningModule):
         if self.trainer.sanity_checking:
             return
         score = float(value)
-        better = max if self.main_metric_mode == "max" else min
+        better = max if self.main_metric_mode == MAX else min
         if self.best_score is None or math.isnan(self.best_score):
             self.best_score = score
         else:
@@ -131,11 +171,23 @@ class SequenceTask(pl.LightningModule):
         """Markdown reports for TensorBoard's TEXT tab, by tag (e.g. a per-class score table)."""
         return {}
 
+    def attention_examples(self) -> List[AttentionExample]:
+        """The attention maps α (output tokens × source tokens) of a few validation examples, for TensorBoard's
+        IMAGES tab; [] for a task without attention."""
+        return []
+
     @classmethod
     def load(cls: type[TaskT], path: Union[str, Path], map_location: str = "cpu") -> TaskT:
         """A trained task from a checkpoint written by ``train.py``, loaded weights-only and checked against its
-        weights' digest, in eval mode; a checkpoint of another task is a one-line error naming both."""
-        checkpoint = read_checkpoint(path, map_location=map_location)
+        weights' digest, in eval mode; a checkpoint of another task is a one-line error naming both.
+        (:func:`seqmodels.load` does the same for whichever task wrote the checkpoint.)"""
+        return cls.restore(path, read_checkpoint(path, map_location=map_location), map_location)
+
+    @classmethod
+    def restore(cls: type[TaskT], path: Union[str, Path], checkpoint: Mapping[str, Any],
+                map_location: str = "cpu") -> TaskT:
+        """The task in ``checkpoint``, which :func:`~seqmodels.checkpoints.read_checkpoint` read from ``path``
+        (weights-only, digest checked), in eval mode; a checkpoint of another task is a one-line error."""
         check_task_kind(checkpoint, task_class_name(cls), str(path))
         try:
             task = cls.load_from_checkpoint(path, map_location=map_location, weights_only=True, **cls.reload_overrides)

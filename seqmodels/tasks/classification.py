@@ -15,11 +15,13 @@ import torch.nn.functional as F
 from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
-from seqmodels.data.classification_datamodule import TextBatch, collate_texts
-from seqmodels.data.labelled_text import tokenize_text
-from seqmodels.data.vocabulary import Vocabulary
-from seqmodels.models.classifier import Classifier
-from seqmodels.tasks.base import SequenceTask
+from seqmodels.data.batching.classification import TextBatch, collate_texts
+from seqmodels.data.corpora.labelled_text import tokenize_text
+from seqmodels.data.encoding.vocabulary import Vocabulary
+from seqmodels.errors import check_choice
+from seqmodels.models.classifier import ENCODERS, POOLINGS, Classifier
+from seqmodels.tasks.base import MAX, SequenceTask
+from seqmodels.tasks.evaluation import evaluation_mode
 
 EVALUATED = ("val", "test")
 
@@ -45,8 +47,7 @@ class ClassificationTask(SequenceTask):
         num_examples: validation texts shown with their predictions in TensorBoard.
     """
 
-    main_metric = "val/accuracy"
-    main_metric_mode = "max"
+    main_metrics = {"val/accuracy": MAX}
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint
 
     def __init__(
@@ -65,11 +66,13 @@ class ClassificationTask(SequenceTask):
     ) -> None:
         super().__init__(optimizer, lr_decay)
         self.save_hyperparameters(logger=False)
+        check_choice("task.encoder", encoder, ENCODERS)
+        check_choice("task.pooling", pooling, POOLINGS)
         self.vocabulary = Vocabulary.from_dict(vocabulary)
         self.labels, self.lowercase, self.num_examples = list(labels), lowercase, num_examples
         self.network: Classifier = self.build_network(  # type: ignore[assignment]
-            Classifier, vocab_size=len(self.vocabulary), num_classes=len(self.labels), encoder=encoder,
-            pooling=pooling, pad_id=self.vocabulary.pad_id, **dict(model),
+            Classifier, model, vocab_size=len(self.vocabulary), num_classes=len(self.labels), encoder=encoder,
+            pooling=pooling, pad_id=self.vocabulary.pad_id,
         )
         self.load_word_vectors(self.network, self.vocabulary, pretrained_vectors, freeze_embeddings)
         classes = max(len(self.labels), 2)
@@ -128,15 +131,13 @@ class ClassificationTask(SequenceTask):
     @torch.no_grad()
     def classify(self, texts: Sequence[str], batch_size: int = 128) -> List[Prediction]:
         """The label and probabilities of each text (tokenised as the training texts were)."""
-        was_training = self.training
-        self.eval()
         predictions: List[Prediction] = []
-        for start in range(0, len(texts), batch_size):
-            chunk = list(texts[start:start + batch_size])
-            batch = collate_texts([tokenize_text(text, self.lowercase) for text in chunk], self.vocabulary)
-            probabilities = torch.softmax(self.network(batch.words.to(self.device), batch.lengths), dim=-1).cpu()
-            for text, row in zip(chunk, probabilities.tolist()):
-                best = max(range(len(row)), key=row.__getitem__)
-                predictions.append(Prediction(text, self.labels[best], row[best], dict(zip(self.labels, row))))
-        self.train(was_training)
+        with evaluation_mode(self):
+            for start in range(0, len(texts), batch_size):
+                chunk = list(texts[start:start + batch_size])
+                batch = collate_texts([tokenize_text(text, self.lowercase) for text in chunk], self.vocabulary)
+                logits = self.network(batch.words.to(self.device), batch.lengths)
+                for text, row in zip(chunk, torch.softmax(logits, dim=-1).cpu().tolist()):
+                    best = max(range(len(row)), key=row.__getitem__)
+                    predictions.append(Prediction(text, self.labels[best], row[best], dict(zip(self.labels, row))))
         return predictions

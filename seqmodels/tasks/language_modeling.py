@@ -18,15 +18,16 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 import torch
 from torch import Tensor
 
-from seqmodels.data.lm_batching import LMBatch, collate_sentences
-from seqmodels.data.tokenizers import detokenize, tokenizer
-from seqmodels.data.vocabulary import EOS, Vocabulary
+from seqmodels.data.batching.language_modeling import LMBatch, collate_sentences
+from seqmodels.data.encoding.tokenizers import detokenize, tokenizer
+from seqmodels.data.encoding.vocabulary import EOS, Vocabulary
 from seqmodels.decoding import feed, sample
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.metrics import Perplexity
 from seqmodels.models.language_model import LanguageModel
 from seqmodels.nn.recurrent import State
-from seqmodels.tasks.base import SequenceTask
+from seqmodels.tasks.base import MIN, SequenceTask
+from seqmodels.tasks.evaluation import evaluation_mode
 
 STAGES = ("train", "val", "test")
 SAMPLE_BATCH = 64          # samples drawn together
@@ -61,8 +62,7 @@ class LanguageModelTask(SequenceTask):
         sample_length, num_samples, sample_temperature: the samples shown in TensorBoard.
     """
 
-    main_metric = "val/ppl"
-    main_metric_mode = "min"
+    main_metrics = {"val/ppl": MIN}
 
     def __init__(
         self,
@@ -85,9 +85,13 @@ class LanguageModelTask(SequenceTask):
                 "model.bidirectional=true: a language model predicts each token from the ones before it, and a "
                 "backward direction would read the very token it must predict; use a unidirectional model"
             )
+        if tie_weights and options.get("embedding_size") != options.get("hidden_size"):
+            raise ConfigError(f"task.tie_weights=true shares the embedding with the output layer, so "
+                              f"model.embedding_size ({options.get('embedding_size')}) must equal model.hidden_size "
+                              f"({options.get('hidden_size')})")
         self.network: LanguageModel = self.build_network(  # type: ignore[assignment]
-            LanguageModel, vocab_size=len(self.vocabulary), tie_weights=tie_weights,
-            pad_id=self.vocabulary.pad_id, **options,
+            LanguageModel, options, vocab_size=len(self.vocabulary), tie_weights=tie_weights,
+            pad_id=self.vocabulary.pad_id,
         )
         self.carry_state = carry_state
         # a model trained on the stream saw sentences begin after <eos>; one trained on sentences, after <bos>
@@ -103,7 +107,8 @@ class LanguageModelTask(SequenceTask):
         return self.network(tokens, state, lengths)
 
     def _perplexity(self, stage: str) -> Perplexity:
-        return getattr(self, f"{stage}_ppl")
+        """The perplexity of ``stage`` ("train", "val" or "test"; a ModuleDict cannot hold the key "train")."""
+        return {"train": self.train_ppl, "val": self.val_ppl, "test": self.test_ppl}[stage]
 
     def _step(self, batch: LMBatch, stage: str) -> Tensor:
         inputs, targets, lengths = batch
@@ -233,9 +238,7 @@ class LanguageModelTask(SequenceTask):
         generator = torch.Generator(device=device)
         generator.manual_seed(seed if seed is not None else int(torch.randint(2**62, ())))
         banned = [self.vocabulary.pad_id, self.vocabulary.bos_id] + ([self.vocabulary.unk_id] if redraw_unk else [])
-        was_training = self.training
-        self.eval()
-        try:
+        with evaluation_mode(self):
             with torch.no_grad():
                 _, state = feed(self.network, context[:, :-1])                 # the prompt but its last token, once
             for start in range(0, num_samples, batch_size):
@@ -245,8 +248,6 @@ class LanguageModelTask(SequenceTask):
                                top_k=top_k, banned_ids=banned, generator=generator,
                                state=None if state is None else _repeat(state, rows))
                 yield [self._text(prompt_ids + row) for row in drawn]
-        finally:
-            self.train(was_training)
 
     def _text(self, ids: List[int]) -> str:
         """Ids back to text, ``<eos>`` as a line break (a final one dropped)."""
@@ -276,15 +277,11 @@ class LanguageModelTask(SequenceTask):
             raise DataError(f"cannot score an empty sentence: {', '.join(empty)}")
         totals = [0.0] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda index: -len(encoded[index]))
-        was_training = self.training
-        self.eval()
-        try:
+        with evaluation_mode(self):
             for start in range(0, len(order), batch_size):
                 chunk = order[start:start + batch_size]
                 for index, total in zip(chunk, self._log_probs([encoded[i] for i in chunk])):
                     totals[index] = total
-        finally:
-            self.train(was_training)
         unk = self.vocabulary.unk_id
         return [SentenceScore(text, total, len(ids) + 1, sum(i == unk for i in ids))
                 for text, total, ids in zip(sentences, totals, encoded)]

@@ -21,19 +21,21 @@ from torch import Tensor
 from torchmetrics import MeanMetric, MeanSquaredError
 from torchmetrics.classification import MulticlassAccuracy
 
-from seqmodels.data.memory_problem_datamodule import MemoryBatch
-from seqmodels.data.memory_problems import BLANK
+from seqmodels.data.batching.memory_problem import MemoryBatch
+from seqmodels.data.corpora.memory_problems import BLANK
 from seqmodels.errors import ConfigError
 from seqmodels.models.memory_model import PROBLEMS, MemoryModel
-from seqmodels.tasks.base import SequenceTask
+from seqmodels.tasks.base import MAX, MIN, SequenceTask
 
 EVALUATED = ("val", "test")
-METRICS = {"adding": ("val/mse", "min"), "copy": ("val/accuracy", "max")}
+MAIN_METRICS = {"adding": "val/mse", "copy": "val/accuracy"}  # by problem
 
 
 class MemoryProblemTask(SequenceTask):
     """Args: problem ("adding" | "copy"), input_size, num_outputs (from the data); model: the ``model`` config;
     optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`."""
+
+    main_metrics = {"val/mse": MIN, "val/accuracy": MAX}
 
     def __init__(
         self,
@@ -49,9 +51,9 @@ class MemoryProblemTask(SequenceTask):
             raise ConfigError(f"data.problem={problem!r}: choose one of {list(PROBLEMS)}")
         self.save_hyperparameters(logger=False)
         self.problem = problem
-        self.main_metric, self.main_metric_mode = METRICS[problem]
+        self.main_metric = MAIN_METRICS[problem]
         self.network: MemoryModel = self.build_network(  # type: ignore[assignment]
-            MemoryModel, problem=problem, input_size=input_size, num_outputs=num_outputs, **dict(model))
+            MemoryModel, model, problem=problem, input_size=input_size, num_outputs=num_outputs)
         if problem == "adding":
             self.mse = torch.nn.ModuleDict({s: MeanSquaredError() for s in EVALUATED})
             self.baseline_mse = torch.nn.ModuleDict({s: MeanSquaredError() for s in EVALUATED})

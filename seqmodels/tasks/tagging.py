@@ -13,13 +13,14 @@ import torch.nn.functional as F
 from torch import Tensor
 from torchmetrics import MeanMetric
 
-from seqmodels.data.conll import tokenize
-from seqmodels.data.tag_schemes import SCHEMES, allowed_transitions, convert, entity_type, spans
-from seqmodels.data.tagging_batches import IGNORE, TaggingBatch, TaggingEncoder
-from seqmodels.errors import ConfigError
+from seqmodels.data.batching.tagging import CASES, IGNORE, TaggingBatch, TaggingEncoder
+from seqmodels.data.corpora.conll import tokenize
+from seqmodels.data.encoding.tag_schemes import SCHEMES, allowed_transitions, convert, entity_type, spans
+from seqmodels.errors import ConfigError, check_choice
 from seqmodels.metrics.span_f1 import SpanF1, format_table
-from seqmodels.models.tagger import Tagger
-from seqmodels.tasks.base import SequenceTask
+from seqmodels.models.tagger import OUTPUTS, Tagger
+from seqmodels.tasks.base import MAX, SequenceTask
+from seqmodels.tasks.evaluation import evaluation_mode
 
 EVALUATED = ("val", "test")  # training batches are not decoded
 Entity = Tuple[str, int, int, str]  # (type, start, end exclusive, the words)
@@ -40,8 +41,7 @@ class TaggingTask(SequenceTask):
         num_examples: validation sentences shown tagged in TensorBoard.
     """
 
-    main_metric = "val/f1"
-    main_metric_mode = "max"
+    main_metrics = {"val/f1": MAX}
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint
 
     def __init__(
@@ -59,8 +59,8 @@ class TaggingTask(SequenceTask):
     ) -> None:
         super().__init__(optimizer, lr_decay)
         self.save_hyperparameters(logger=False)
-        if scheme not in SCHEMES:
-            raise ConfigError(f"task.scheme={scheme!r}: choose one of {list(SCHEMES)}")
+        check_choice("task.scheme", scheme, SCHEMES)
+        check_choice("task.output", output, OUTPUTS)
         self.encoder = TaggingEncoder.from_dict(encoder)
         self.scheme, self.output_kind, self.num_examples = scheme, output, num_examples
         self.entity_types = sorted({entity_type(tag) for tag in self.encoder.tags} - {None})
@@ -71,14 +71,16 @@ class TaggingTask(SequenceTask):
         chars = self.encoder.chars
         start, moves, end = allowed_transitions(self.encoder.tags, scheme)
         self.network: Tagger = self.build_network(  # type: ignore[assignment]
-            Tagger, vocab_size=len(self.encoder.words), num_tags=1 if output == "sigmoid" else len(self.encoder.tags),
-            output=output, pad_id=self.encoder.words.pad_id, num_chars=len(chars) if chars else 0,
-            allowed_start=start, allowed_transitions=moves, allowed_end=end, **features, **dict(model),
+            Tagger, model, vocab_size=len(self.encoder.words),
+            num_tags=1 if output == "sigmoid" else len(self.encoder.tags), output=output,
+            pad_id=self.encoder.words.pad_id, num_cases=len(CASES), num_chars=len(chars) if chars else 0,
+            allowed_start=start, allowed_transitions=moves, allowed_end=end, **features,
         )
         self.load_word_vectors(self.network, self.encoder.words, pretrained_vectors, freeze_embeddings)
         self.accuracy = torch.nn.ModuleDict({stage: MeanMetric() for stage in EVALUATED})  # token accuracy
         self.span_f1 = torch.nn.ModuleDict({stage: SpanF1(self.entity_types) for stage in EVALUATED})
         self._examples: List[Tuple[List[str], List[str]]] = []
+        self._last_scores: Dict[str, float] = {}  # the last validation's scores, for the per-type table
 
     # -- training and evaluation -------------------------------------------------------------
 
@@ -163,8 +165,7 @@ class TaggingTask(SequenceTask):
         return list(self.encoder.words.tokens)
 
     def text_reports(self) -> Dict[str, str]:
-        scores = getattr(self, "_last_scores", None)
-        return {"entity_scores": format_table(scores)} if scores else {}
+        return {"entity_scores": format_table(self._last_scores)} if self._last_scores else {}
 
     def example_texts(self) -> List[str]:
         return ["\n".join(f"{token:<20} {tag}" for token, tag in zip(tokens, tags)) for tokens, tags in self._examples]
@@ -173,20 +174,18 @@ class TaggingTask(SequenceTask):
 
     @torch.no_grad()
     def tag(self, sentences: Sequence[Union[str, Sequence[str]]], batch_size: int = 64) -> List[List[Tuple[str, str]]]:
-        """(token, tag) pairs for each sentence: a string (tokenised by ``seqmodels.data.conll.tokenize``)
+        """(token, tag) pairs for each sentence: a string (tokenised by ``seqmodels.data.corpora.conll.tokenize``)
         or a list of tokens. An empty sentence gives an empty list."""
         token_lists = [tokenize(s) if isinstance(s, str) else list(s) for s in sentences]
         tagged: List[List[Tuple[str, str]]] = [[] for _ in token_lists]
         present = [index for index, tokens in enumerate(token_lists) if tokens]
-        was_training = self.training
-        self.eval()
-        for start in range(0, len(present), batch_size):
-            chunk = present[start:start + batch_size]
-            batch = self.encoder.collate([token_lists[i] for i in chunk])
-            batch = TaggingBatch(*(t.to(self.device) if isinstance(t, Tensor) else t for t in batch))
-            for index, tags in zip(chunk, self.decode(self(batch), batch.lengths)):
-                tagged[index] = list(zip(token_lists[index], tags))
-        self.train(was_training)
+        with evaluation_mode(self):
+            for start in range(0, len(present), batch_size):
+                chunk = present[start:start + batch_size]
+                batch = self.encoder.collate([token_lists[i] for i in chunk])
+                batch = TaggingBatch(*(t.to(self.device) if isinstance(t, Tensor) else t for t in batch))
+                for index, tags in zip(chunk, self.decode(self(batch), batch.lengths)):
+                    tagged[index] = list(zip(token_lists[index], tags))
         return tagged
 
     def entities(self, tagged: Sequence[Tuple[str, str]]) -> List[Entity]:

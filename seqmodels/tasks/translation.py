@@ -5,7 +5,7 @@ teacher forcing (or scheduled sampling: ``teacher_forcing`` < 1, optionally movi
 ``teacher_forcing_final`` over ``teacher_forcing_epochs``). Every validation epoch decodes the validation
 set (greedy, or beam search with ``decoding.beam_size``) and logs:
 
-- ``val/loss``, ``val/ppl`` (teacher-forced perplexity of the target) and ``val/token_accuracy``;
+- ``val/loss`` = log ``val/ppl`` (teacher-forced perplexity of the target) and ``val/token_accuracy``;
 - ``val/exact_match``: the share of outputs equal to the reference token for token;
 - ``val/bleu``: corpus BLEU by sacrebleu on the detokenised outputs against the raw references, with its
   signature in TensorBoard's TEXT tab and in the log.
@@ -26,20 +26,20 @@ from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor
 from torchmetrics import MeanMetric
 
-from seqmodels.data.parallel_text import detokenize_translation, translation_tokens
-from seqmodels.data.translation_datamodule import TranslationBatch, collate_pairs
-from seqmodels.data.vocabulary import Vocabulary
+from seqmodels.data.batching.translation import TranslationBatch, collate_pairs
+from seqmodels.data.corpora.parallel_text import detokenize_translation, translation_tokens
+from seqmodels.data.encoding.vocabulary import Vocabulary
 from seqmodels.decoding import Hypothesis
-from seqmodels.errors import ConfigError
+from seqmodels.errors import ConfigError, check_choice
 from seqmodels.metrics.bleu import BleuResult, corpus_bleu
 from seqmodels.metrics.perplexity import Perplexity
 from seqmodels.models.seq2seq import Seq2Seq
 from seqmodels.plots import AttentionExample
-from seqmodels.tasks.base import SequenceTask
+from seqmodels.tasks.base import MAX, MIN, SequenceTask
+from seqmodels.tasks.evaluation import evaluation_mode
 
 EVALUATED = ("val", "test")
 SPLITS = {"val": "valid", "test": "test"}
-MONITORS = {"bleu": "max", "exact_match": "max", "token_accuracy": "max", "ppl": "min", "loss": "min"}
 DECODING = {"beam_size": 1, "length_penalty": 0.0, "max_length": None, "max_length_ratio": 1.5, "max_length_offset": 10,
             "max_length_cap": 512}
 MAX_BEAM_SIZE = 256  # a wider beam costs its width in memory and time per step, and does not translate better
@@ -75,6 +75,9 @@ class TranslationTask(SequenceTask):
         num_examples: validation sentences shown translated (and their attention maps) in TensorBoard.
     """
 
+    main_metrics = {"val/bleu": MAX, "val/exact_match": MAX, "val/token_accuracy": MAX, "val/ppl": MIN,
+                    "val/loss": MIN}
+
     def __init__(
         self,
         vocabularies: Mapping[str, Any],
@@ -93,8 +96,7 @@ class TranslationTask(SequenceTask):
     ) -> None:
         super().__init__(optimizer, lr_decay)
         self.save_hyperparameters(logger=False)
-        if monitor not in MONITORS:
-            raise ConfigError(f"task.monitor={monitor!r}: choose one of {list(MONITORS)}")
+        check_choice("task.monitor", monitor, [metric.split("/", 1)[1] for metric in self.main_metrics])
         for option, value in (("teacher_forcing", teacher_forcing), ("teacher_forcing_final", teacher_forcing_final)):
             if value is not None and not 0.0 <= float(value) <= 1.0:
                 raise ConfigError(f"task.{option}={value!r}: a probability in [0, 1]")
@@ -103,14 +105,15 @@ class TranslationTask(SequenceTask):
             raise ConfigError(f"task.decoding has unknown options {unknown}; choose from {sorted(DECODING)}")
         self.decoding = {**DECODING, **dict(decoding or {})}
         check_decoding(self.decoding)
-        self.main_metric, self.main_metric_mode = f"val/{monitor}", MONITORS[monitor]
+        self.main_metric = f"val/{monitor}"
         self.source_vocabulary = Vocabulary.from_dict(vocabularies["source"])
         self.target_vocabulary = Vocabulary.from_dict(vocabularies["target"])
         self.source_level, self.target_level, self.lowercase = source_level, target_level, lowercase
         self.num_examples = num_examples
         self.network: Seq2Seq = self.build_network(  # type: ignore[assignment]
-            Seq2Seq, source_vocab_size=len(self.source_vocabulary), target_vocab_size=len(self.target_vocabulary),
-            source_pad_id=self.source_vocabulary.pad_id, target_pad_id=self.target_vocabulary.pad_id, **dict(model),
+            Seq2Seq, model, source_vocab_size=len(self.source_vocabulary),
+            target_vocab_size=len(self.target_vocabulary), source_pad_id=self.source_vocabulary.pad_id,
+            target_pad_id=self.target_vocabulary.pad_id,
         )
         self.perplexity = torch.nn.ModuleDict({s: Perplexity() for s in EVALUATED})
         self.token_accuracy = torch.nn.ModuleDict({s: MeanMetric() for s in EVALUATED})
@@ -142,10 +145,10 @@ class TranslationTask(SequenceTask):
                               reduction="sum")
         tokens = int((gold != pad).sum())
         loss = nll / tokens                                                     # -(1/N) Σ log P(y<t'> | ...)
-        self.log_loss(stage, loss, tokens)
         if stage == "train":
+            self.log_loss(stage, loss, tokens)
             self.log("train/teacher_forcing", ratio, on_step=False, on_epoch=True)
-            return loss
+            return loss                       # val/loss and test/loss: log(ppl) over the split, at the epoch end
         real = gold != pad
         self.perplexity[stage].update(nll, tokens)
         self.token_accuracy[stage].update((logits.argmax(-1) == gold)[real].float())
@@ -219,7 +222,7 @@ class TranslationTask(SequenceTask):
         return lines
 
     def attention_examples(self) -> List[AttentionExample]:
-        """The validation examples' attention maps α (output tokens × source tokens)."""
+        """The validation examples' attention maps α (output tokens × source tokens); [] without attention."""
         return [AttentionExample(t.source_tokens, [*t.tokens, "<eos>"][:t.attention.size(0)], t.attention)
                 for _, t, _ in self._examples if t.attention is not None]
 
@@ -289,20 +292,19 @@ class TranslationTask(SequenceTask):
         covers every position); the output stops at ``max_length`` (default ratio·Tx + offset), and never
         goes past ``task.decoding.max_length_cap`` tokens: an output cut there has ``capped`` set (documented
         truncation; ``seqmodels-translate`` warns about it), so an over-long source costs bounded time."""
-        was_training = self.training
-        self.eval()
         results: List[Translation] = []
-        for start in range(0, len(sentences), batch_size):
-            chunk = list(sentences[start:start + batch_size])
-            tokens = [translation_tokens(text.strip(), self.source_level, self.lowercase) for text in chunk]
-            batch = collate_pairs(tokens, None, self.source_vocabulary, self.target_vocabulary, range(len(chunk)))
-            hypotheses = self.decode(batch.source.to(self.device), batch.source_lengths, beam_size, length_penalty,
-                                     max_length)
-            for text, source, hypothesis in zip(chunk, tokens, hypotheses):
-                translation = self._translation([], hypothesis, text, source)
-                translation.capped = not translation.finished and self.output_limit(len(source), max_length)[1]
-                results.append(translation)
-        self.train(was_training)
+        with evaluation_mode(self):
+            for start in range(0, len(sentences), batch_size):
+                chunk = list(sentences[start:start + batch_size])
+                tokens = [translation_tokens(text.strip(), self.source_level, self.lowercase) for text in chunk]
+                batch = collate_pairs(tokens, None, self.source_vocabulary, self.target_vocabulary,
+                                      range(len(chunk)))
+                hypotheses = self.decode(batch.source.to(self.device), batch.source_lengths, beam_size,
+                                         length_penalty, max_length)
+                for text, source, hypothesis in zip(chunk, tokens, hypotheses):
+                    translation = self._translation([], hypothesis, text, source)
+                    translation.capped = not translation.finished and self.output_limit(len(source), max_length)[1]
+                    results.append(translation)
         return results
 
 

@@ -1,7 +1,7 @@
 """Learning word embeddings (word2vec: skip-gram or CBOW, negative sampling or the full softmax) as a
 LightningModule. The main metric is the validation loss; after training, the embedding matrix E is what
 users keep: written as ``vectors.txt`` (word2vec text format, see ``callbacks.ExportVectors``), shown in
-TensorBoard's projector, and queried with ``python -m seqmodels.neighbours``.
+TensorBoard's projector, and queried with ``seqmodels neighbours``.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Any, List, Mapping, Optional
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
-from seqmodels.data.vocabulary import Vocabulary
-from seqmodels.data.word2vec_datamodule import Word2VecBatch
+from seqmodels.data.batching.word2vec import Word2VecBatch
+from seqmodels.data.encoding.vocabulary import Vocabulary
 from seqmodels.errors import ConfigError
 from seqmodels.models.word2vec import Word2Vec
 from seqmodels.similarity import WordVectors
-from seqmodels.tasks.base import SequenceTask
+from seqmodels.tasks.base import MIN, SequenceTask
 
 
 class Word2VecTask(SequenceTask):
@@ -30,8 +30,7 @@ class Word2VecTask(SequenceTask):
             (default: a few frequent words).
     """
 
-    main_metric = "val/loss"
-    main_metric_mode = "min"
+    main_metrics = {"val/loss": MIN}
 
     def __init__(
         self,

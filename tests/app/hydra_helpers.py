@@ -10,8 +10,10 @@ from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
+from seqmodels.resolvers import register_resolvers
 from seqmodels.train import run
 
+register_resolvers()  # as train.py does before Hydra composes: the configs' ${run_folder:...}, ${metric_mode:...}, ...
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "configs"
 SHARED_DATA = Path(os.environ.get("SEQMODELS_DATA_DIR", ROOT.parent / "shared" / "data"))

@@ -8,23 +8,19 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from torch.utils.data import DataLoader, TensorDataset
 
 from seqmodels.callbacks.attention_maps import AttentionExample, AttentionMaps
+from seqmodels.tasks.base import SequenceTask
 
 
-class TinyTask(pl.LightningModule):
-    """One linear layer; a training and a validation batch are enough to reach on_validation_end."""
+class TinyTask(SequenceTask):
+    """One linear layer and no attention (SequenceTask's default attention_examples: []); a training and a
+    validation batch are enough to reach on_validation_end."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.layer = torch.nn.Linear(2, 1)
+        super().__init__({"name": "sgd", "lr": 0.1})
+        self.network = torch.nn.Linear(2, 1)
 
-    def training_step(self, batch, batch_index):
-        return self.layer(batch[0]).pow(2).mean()
-
-    def validation_step(self, batch, batch_index):
-        return self.layer(batch[0]).pow(2).mean()
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.1)
+    def _step(self, batch, stage: str) -> torch.Tensor:
+        return self.network(batch[0]).pow(2).mean()
 
     def train_dataloader(self):
         return DataLoader(TensorDataset(torch.randn(4, 2)), batch_size=2)

@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from seqmodels.callbacks import GradientFlow
 from seqmodels.nn import Recurrent
+from seqmodels.tasks.base import SequenceTask
 
 STEPS_PER_EPOCH = 3
 CLIP = 0.01
@@ -28,9 +29,11 @@ class Network(nn.Module):
         self.head = nn.Linear(8, 1)
 
 
-class RecurrentTask(pl.LightningModule):
+class RecurrentTask(SequenceTask):
+    """GradientFlow searches the task's declared ``network`` for Recurrent layers."""
+
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__({"name": "sgd", "lr": 0.1})
         torch.manual_seed(0)
         self.network = Network()
         self.backends_seen: List[str] = []
