@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "docs" / "bad-input"
 FIXTURES = ROOT / "tests" / "fixtures" / "bad_input"
-COMMANDS = {f"seqmodels-{name}": f"seqmodels.{name}" for name in
+COMMANDS = {f"seqmodels-{name}": f"seqmodels.cli.{name}" for name in
             ("sample", "score", "tag", "classify", "translate", "neighbours")}
 _ROW = re.compile(r"^\|\s*(?P<id>[a-z]+-\d+)\s*\|(?P<case>.*)\|\s*`(?P<command>.+)`\s*\|\s*(?P<exit>error|ok)\s*\|"
                   r"\s*`(?P<says>.+)`\s*\|\s*$")

@@ -1,4 +1,4 @@
-"""WordVectors (cosine similarity, neighbours, 3CosAdd analogies) and the ``seqmodels.neighbours`` command."""
+"""WordVectors (cosine similarity, neighbours, 3CosAdd analogies) and the ``seqmodels neighbours`` command."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from seqmodels.cli.neighbours import checkpoint_tokens, checkpoint_vectors, main
 from seqmodels.errors import DataError
-from seqmodels.neighbours import checkpoint_tokens, checkpoint_vectors, main
 from seqmodels.nn.embedding import write_vectors
 from seqmodels.similarity import WordVectors
 
@@ -184,7 +184,7 @@ def test_command_errors_are_one_line(vector_file, capsys, arguments, message):
         main(["--vectors", str(vector_file), *arguments])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("python -m seqmodels.neighbours: error: ") and message in err
+    assert err.count("\n") == 1 and err.startswith("seqmodels neighbours: error: ") and message in err
 
 
 @pytest.mark.parametrize("option", ["--vectors", "--ckpt"])
@@ -198,13 +198,13 @@ def test_command_missing_file(tmp_path, capsys, option):
 
 
 def test_command_as_a_module(vector_file):
-    done = subprocess.run([sys.executable, "-m", "seqmodels.neighbours", "--vectors", str(vector_file),
+    done = subprocess.run([sys.executable, "-m", "seqmodels", "neighbours", "--vectors", str(vector_file),
                            "--analogy", "man", "woman", "king", "apple", "-k", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[:3] == ["apple", f"  pear  {cosine(TABLE['apple'], TABLE['pear']):.4f}", "man : woman :: king : ?"]
     assert lines[3].split()[0] == "queen" and len(lines) == 4
-    failed = subprocess.run([sys.executable, "-m", "seqmodels.neighbours", "--vectors", str(vector_file), "kingg"],
+    failed = subprocess.run([sys.executable, "-m", "seqmodels", "neighbours", "--vectors", str(vector_file), "kingg"],
                             capture_output=True, text=True, timeout=120)
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1 and "'kingg'" in failed.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.sweep_plots import main, write
+from seqmodels.sweeps.plots import main, write
 
 
 def make_job(sweep: Path, num: int, cell: str, distance: int, accuracy: float) -> None:

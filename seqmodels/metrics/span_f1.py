@@ -1,7 +1,7 @@
 """Entity-level (span) precision, recall and F1, as conlleval and seqeval's default mode compute them.
 
 A predicted entity counts as correct only when its type, first token and last token all equal those
-of a gold entity. Entities are read from tag sequences by :func:`seqmodels.data.tag_schemes.spans`,
+of a gold entity. Entities are read from tag sequences by :func:`seqmodels.data.encoding.tag_schemes.spans`,
 which understands IOB1, IOB2 and BIOES alike.
 
     precision = correct / predicted,   recall = correct / gold,   F1 = 2·P·R / (P + R)
@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 from torchmetrics import Metric
 
-from seqmodels.data.tag_schemes import spans
+from seqmodels.data.encoding.tag_schemes import spans
 from seqmodels.errors import DataError
 
 

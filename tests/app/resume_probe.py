@@ -40,7 +40,8 @@ class BatchLog(pl.Callback):
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
                              batch_idx: int) -> None:
         with open(self.path, "a", encoding="utf-8") as log:
-            log.write(json.dumps({"rank": trainer.global_rank, "step": trainer.global_step, "epoch": trainer.current_epoch, "batch": batch_idx,
+            log.write(json.dumps({"rank": trainer.global_rank, "step": trainer.global_step,
+                                  "epoch": trainer.current_epoch, "batch": batch_idx,
                                   "digest": batch_digest(batch)}) + "\n")
 
 

@@ -12,8 +12,8 @@ from typing import Dict, List, Optional
 import pytest
 import torch
 
-from seqmodels import classify, neighbours, sample, score, tag, translate
-from seqmodels.cli import read_stdin, resolve_device
+from seqmodels.cli import classify, neighbours, sample, score, tag, translate
+from seqmodels.cli.common import read_stdin, resolve_device
 from seqmodels.decoding import beam_search, greedy_search, next_token_distribution
 from seqmodels.errors import ConfigError, DataError
 from tests.app.hydra_helpers import TINY, TINY_NER, TINY_SENTIMENT, TINY_SEQ2SEQ, TINY_WORD2VEC, train

@@ -52,7 +52,7 @@ def validate_alone(run_folder: Path, overrides: Sequence[str], task_type: type) 
     cfg = compose_train(run_folder / "single", [*overrides, "trainer=cpu"], tiny=[])
     data = instantiate(cfg.data, _convert_="all")
     task = task_type.load(run_folder / "checkpoints" / "last.ckpt")
-    data.use_vocabulary(task.hparams[data.vocabulary_hparam])
+    data.restore_encoding(task.hparams[data.encoding_hparam])
     trainer = pl.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
                          enable_model_summary=False)
     (metrics,) = trainer.validate(task, datamodule=data)
@@ -78,7 +78,8 @@ def test_language_model_on_two_processes(tmp_path: Path) -> None:
     for epoch in (0, 1):
         ranks = seen(run_folder, "train", epoch)
         assert len(ranks[0]) == len(ranks[1])                                         # the same number of steps
-        rows = {rank: [sum((batch[r] for batch in batches), []) for r in range(2)] for rank, batches in enumerate(ranks)}
+        rows = {rank: [sum((batch[r] for batch in batches), []) for r in range(2)]
+                for rank, batches in enumerate(ranks)}
         stream = data.stream("train").tolist()
         row_length = (len(stream) - 1) // 4                                           # 2 rows per process
         expected = [stream[i * row_length:(i + 1) * row_length] for i in range(4)]

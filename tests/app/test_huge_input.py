@@ -12,7 +12,7 @@ from typing import Dict, List
 import pytest
 import torch
 
-from seqmodels import translate
+from seqmodels.cli import translate
 from seqmodels.decoding.sampling import CONTEXT_CHUNK
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.classification import ClassificationTask

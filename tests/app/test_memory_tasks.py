@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqmodels.data.memory_problems import ADDING_BASELINE_MSE
+from seqmodels.data.corpora.memory_problems import ADDING_BASELINE_MSE
 from seqmodels.errors import ConfigError
 from seqmodels.nn.recurrent import Recurrent
 from seqmodels.tasks.classification import ClassificationTask

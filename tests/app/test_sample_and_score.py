@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels import sample, score
+from seqmodels.cli import sample, score
 from tests.app.hydra_helpers import train
 
 

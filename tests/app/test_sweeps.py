@@ -18,8 +18,8 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from seqmodels.sweep_summary import job_dirname
-from seqmodels.sweep_summary import main as summary_main
+from seqmodels.sweeps.summary import job_dirname
+from seqmodels.sweeps.summary import main as summary_main
 from tests.app.hydra_helpers import CONFIGS, ROOT, TINY, TINY_SENTIMENT
 
 TINY_LM = [*TINY, "callbacks.ngram_baseline=null"]
@@ -149,7 +149,10 @@ def test_the_summary_lists_failed_jobs_last_and_can_be_rebuilt_from_the_folder(t
         hydra_dir = tmp_path / f"{num}_x={num}" / ".hydra"
         hydra_dir.mkdir(parents=True)
         (hydra_dir / "overrides.yaml").write_text(f"- x={num}\n- paths.log_dir=/tmp/logs\n")
-        (hydra_dir / "config.yaml").write_text("optimized_metric: val/${m}\nm: f1\noptimized_mode: max\n")
+        # as a job leaves them: Hydra's copy unresolved, the run's own config.yaml resolved by train.py
+        (hydra_dir / "config.yaml").write_text("optimized_metric: val/f1\n"
+                                               "optimized_mode: ${metric_mode:${task._target_},${optimized_metric}}\n")
+        (hydra_dir.parent / "config.yaml").write_text("optimized_metric: val/f1\noptimized_mode: max\n")
         (hydra_dir / "hydra.yaml").write_text(f"hydra:\n  job:\n    num: {num}\n    config:\n      override_dirname:\n"
                                               f"        exclude_keys: [paths.log_dir]\n")
         if value is not None:

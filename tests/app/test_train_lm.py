@@ -77,8 +77,8 @@ def test_test_metric_comes_from_the_best_checkpoint(tmp_path: Path) -> None:
     metrics = train(tmp_path, ["trainer.max_epochs=2"])
     best = next((tmp_path / "checkpoints").glob("best-*.ckpt"))
     # evaluating the best checkpoint again gives the test perplexity run() reported
-    from tests.app.hydra_helpers import compose_train
     from seqmodels.train import run
+    from tests.app.hydra_helpers import compose_train
 
     cfg = compose_train(tmp_path / "eval", ["train=false", f"ckpt_path={best}"])
     again = run(cfg)

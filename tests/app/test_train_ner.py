@@ -12,8 +12,8 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from seqmodels.data.name_tagging import COURSE_EXAMPLE
-from seqmodels.data.tagging_datamodule import TaggingData
+from seqmodels.data.corpora.name_tagging import COURSE_EXAMPLE
+from seqmodels.data.modules.tagging import TaggingData
 from seqmodels.errors import DataError
 from seqmodels.tasks.tagging import TaggingTask
 from tests.app.hydra_helpers import ROOT, SHARED_DATA, TINY_NER, compose_train, train
@@ -117,19 +117,19 @@ def test_conll2003_slice_trains_and_tags(tmp_path: Path, cell: str) -> None:
 def test_the_tag_command_tags_text_and_writes_conll(tmp_path: Path) -> None:
     train(tmp_path / "run", [], tiny=TINY_NER)
     ckpt = str(checkpoint(tmp_path / "run"))
-    shown = subprocess.run([sys.executable, "-m", "seqmodels.tag", "--ckpt", ckpt, COURSE_SENTENCE], cwd=ROOT,
+    shown = subprocess.run([sys.executable, "-m", "seqmodels.cli.tag", "--ckpt", ckpt, COURSE_SENTENCE], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("Harry/")
     conll = tmp_path / "in.txt"
     conll.write_text("Harry B-PER\nPotter I-PER\nsleeps O\n\nLondon B-LOC\n", encoding="utf-8")
     out = tmp_path / "out.conll"
-    written = subprocess.run([sys.executable, "-m", "seqmodels.tag", "--ckpt", ckpt, "--conll", str(conll),
+    written = subprocess.run([sys.executable, "-m", "seqmodels.cli.tag", "--ckpt", ckpt, "--conll", str(conll),
                               "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert written.returncode == 0, written.stderr
     lines = out.read_text(encoding="utf-8").split("\n")
     assert lines[0].split()[:2] == ["Harry", "B-PER"] and len(lines[0].split()) == 3 and lines[3] == ""
-    missing = subprocess.run([sys.executable, "-m", "seqmodels.tag", "--ckpt", str(tmp_path / "nope.ckpt"), "x"],
+    missing = subprocess.run([sys.executable, "-m", "seqmodels.cli.tag", "--ckpt", str(tmp_path / "nope.ckpt"), "x"],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "nope.ckpt" in missing.stderr and "Traceback" not in missing.stderr
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from seqmodels.data import reviews
+from seqmodels.data.corpora import reviews
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.nn.embedding import write_vectors
 from seqmodels.tasks.classification import ClassificationTask
@@ -80,12 +80,12 @@ def test_sst2_slice_trains(tmp_path: Path, experiment: str) -> None:
 
 def test_the_classify_command(tmp_path: Path) -> None:
     train(tmp_path / "run", [], tiny=TINY_SENTIMENT)
-    shown = subprocess.run([sys.executable, "-m", "seqmodels.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
+    shown = subprocess.run([sys.executable, "-m", "seqmodels.cli.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
                             "--all", *TEXTS], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.strip().split("\n")
     assert len(lines) == 3 and lines[0].split("\t")[0] in ("0", "1") and "0=" in lines[0] and "1=" in lines[0]
-    empty = subprocess.run([sys.executable, "-m", "seqmodels.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
+    empty = subprocess.run([sys.executable, "-m", "seqmodels.cli.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
                             "   "], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert empty.returncode == 2 and "without words" in empty.stderr and "Traceback" not in empty.stderr
 
@@ -140,7 +140,7 @@ def test_more_than_two_labels(tmp_path: Path) -> None:
 
 
 def test_missing_sst2_says_where_to_put_it(tmp_path: Path) -> None:
-    from seqmodels.data.classification_datamodule import ClassificationData
+    from seqmodels.data.modules.classification import ClassificationData
 
     with pytest.raises(DataError, match=r"sst2/train\.tsv: no such file.*paths\.data_dir"):
         ClassificationData(corpus="sst2", data_dir=str(tmp_path)).setup()
@@ -148,7 +148,7 @@ def test_missing_sst2_says_where_to_put_it(tmp_path: Path) -> None:
 
 def test_labelled_files_without_paths_name_the_option() -> None:
     """``data.files.*`` default to null, so through train.py too the datamodule names the missing option."""
-    from seqmodels.data.classification_datamodule import ClassificationData
+    from seqmodels.data.modules.classification import ClassificationData
 
     with pytest.raises(ConfigError, match=r"data\.files\.valid is not set"):
         ClassificationData(corpus="files", files={"train": "a.tsv", "valid": None}).setup()

@@ -14,7 +14,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from seqmodels.data.dates import generate
+from seqmodels.data.corpora.dates import generate
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.metrics.bleu import corpus_bleu
 from seqmodels.tasks.translation import TranslationTask
@@ -76,7 +76,7 @@ def test_tensorboard_shows_attention_maps_translations_and_the_bleu_signature(tm
 
 def test_the_command_line_translates_with_beam_search_and_prints_the_attention(tmp_path: Path) -> None:
     train(tmp_path, [], tiny=TINY_SEQ2SEQ)
-    command = [sys.executable, "-m", "seqmodels.translate", "--ckpt", str(best_checkpoint(tmp_path)), "--beam", "3",
+    command = [sys.executable, "-m", "seqmodels.cli.translate", "--ckpt", str(best_checkpoint(tmp_path)), "--beam", "3",
                "--attention", "--attention-png", str(tmp_path / "maps"), "--source", "the 3rd of march 1998", "1/2/99"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
     lines = result.stdout.splitlines()
@@ -95,7 +95,7 @@ def test_the_command_line_translates_with_beam_search_and_prints_the_attention(t
     (["--max-length", "0"], "--max-length 0: must be at least 1"),
 ])
 def test_the_command_line_reports_bad_input_in_one_line(tmp_path: Path, arguments: List[str], message: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "seqmodels.translate", "--ckpt", str(tmp_path / "nope.ckpt"),
+    result = subprocess.run([sys.executable, "-m", "seqmodels.cli.translate", "--ckpt", str(tmp_path / "nope.ckpt"),
                              *arguments, "x"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2 and message in result.stderr
     assert "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqmodels.neighbours import main as neighbours_main
+from seqmodels.cli.neighbours import main as neighbours_main
 from seqmodels.nn.embedding import read_vectors
 from seqmodels.tasks.word2vec import Word2VecTask
 from tests.app.hydra_helpers import SHARED_DATA, TINY_WORD2VEC, train
@@ -47,7 +47,7 @@ def test_the_wikitext2_experiment_composes_and_trains_a_few_steps(tmp_path: Path
 
 def test_the_validation_loss_is_the_same_for_the_same_weights(tmp_path: Path) -> None:
     """Validation draws fixed noise words, so val/loss changes only when the vectors do."""
-    from seqmodels.data.word2vec_datamodule import Word2VecData
+    from seqmodels.data.modules.word2vec import Word2VecData
 
     data = Word2VecData(min_freq=5, batch_size=64, eval_batch_size=256)
     data.setup()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from seqmodels.data.memory_problems import ADDING_BASELINE_MSE
+from seqmodels.data.corpora.memory_problems import ADDING_BASELINE_MSE
 from tests.app.hydra_helpers import ROOT, train
 
 # 40,000 sequences of T = 50 at batch 50: 800 Adam steps (lr 0.01, clip 1), a 32-unit network, seed 1234.

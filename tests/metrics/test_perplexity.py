@@ -18,7 +18,8 @@ def test_matches_cross_entropy_of_logits_over_batches() -> None:
     logits, targets = torch.randn(5, 7, 11), torch.randint(0, 11, (5, 7))
     metric = Perplexity()
     for rows in (slice(0, 2), slice(2, 5)):
-        nll = torch.nn.functional.cross_entropy(logits[rows].reshape(-1, 11), targets[rows].reshape(-1), reduction="sum")
+        nll = torch.nn.functional.cross_entropy(logits[rows].reshape(-1, 11), targets[rows].reshape(-1),
+                                                reduction="sum")
         metric.update(nll, targets[rows].numel())
     mean_nll = torch.nn.functional.cross_entropy(logits.reshape(-1, 11), targets.reshape(-1))
     assert float(metric.compute()) == pytest.approx(float(mean_nll.exp()), rel=1e-5)

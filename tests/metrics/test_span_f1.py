@@ -4,7 +4,7 @@ import warnings
 import pytest
 import torch
 
-from seqmodels.data.tag_schemes import from_spans, spans
+from seqmodels.data.encoding.tag_schemes import from_spans, spans
 from seqmodels.errors import DataError
 from seqmodels.metrics.span_f1 import SpanF1, format_table
 

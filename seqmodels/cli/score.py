@@ -1,7 +1,7 @@
 """Score sentences with a trained language model: log-probability and perplexity of each.
 
-    python -m seqmodels.score --ckpt .../last.ckpt "The apple and pear salad." "The apple and pair salad."
-    python -m seqmodels.score --ckpt .../last.ckpt --file sentences.txt      # one sentence per line
+    seqmodels score --ckpt .../last.ckpt "The apple and pear salad." "The apple and pair salad."
+    seqmodels score --ckpt .../last.ckpt --file sentences.txt      # one sentence per line
 """
 
 from __future__ import annotations
@@ -9,15 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, load_task, read_sentences, run_command
-from seqmodels.data.text_files import check_not_folder
-from seqmodels.data.text_files import read_lines
+from seqmodels.cli.common import add_checkpoint_argument, load_task, read_sentences, run_command
+from seqmodels.data.corpora.text_files import check_not_folder, read_lines
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.language_modeling import LanguageModelTask
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m seqmodels.score", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="seqmodels score", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
     parser.add_argument("sentences", nargs="*", help="sentences to score")
     parser.add_argument("--file", help="a UTF-8 file with one sentence per line (blank lines are skipped)")

@@ -1,10 +1,10 @@
 """Tag text with a trained tagger (NER): tokens with their tags, and the entities found.
 
-    python -m seqmodels.tag --ckpt logs/ner/runs/<date>/checkpoints/last.ckpt "Harry Potter met Hermione Granger."
-    python -m seqmodels.tag --ckpt ... --conll eng.testa --output tagged.conll   # a CoNLL file's tokens, tagged
-    echo "Some text." | python -m seqmodels.tag --ckpt ...                       # one sentence a line from stdin
+    seqmodels tag --ckpt logs/ner/runs/<date>/checkpoints/last.ckpt "Harry Potter met Hermione Granger."
+    seqmodels tag --ckpt ... --conll eng.testa --output tagged.conll   # a CoNLL file's tokens, tagged
+    echo "Some text." | seqmodels tag --ckpt ...                       # one sentence a line from stdin
 
-Raw text is tokenised by ``seqmodels.data.conll.tokenize`` (whitespace, then punctuation split off
+Raw text is tokenised by ``seqmodels.data.corpora.conll.tokenize`` (whitespace, then punctuation split off
 the ends of words). With ``--conll`` the file's tokens are used as they are; ``--output`` writes
 ``token gold predicted`` lines (conlleval's input) when the file has tags, else ``token predicted``.
 stdin is read as strict UTF-8; an empty or blank sentence argument is an error, as in the other commands.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from seqmodels.cli import (
+from seqmodels.cli.common import (
     add_checkpoint_argument,
     load_task,
     output_file,
@@ -23,14 +23,14 @@ from seqmodels.cli import (
     run_command,
     write_failed,
 )
-from seqmodels.data.conll import read_conll, write_conll
-from seqmodels.data.text_files import check_not_folder
+from seqmodels.data.corpora.conll import read_conll, write_conll
+from seqmodels.data.corpora.text_files import check_not_folder
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.tagging import TaggingTask
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m seqmodels.tag", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="seqmodels tag", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
     parser.add_argument("sentences", nargs="*", help="sentences to tag (default: one per line from stdin, UTF-8)")
     parser.add_argument("--conll", metavar="FILE", help="tag the sentences of a CoNLL-column file instead")

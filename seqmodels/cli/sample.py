@@ -1,7 +1,7 @@
 """Sample text from a trained language model.
 
-    python -m seqmodels.sample --ckpt logs/lm/runs/<date>/checkpoints/last.ckpt --prompt "The " -n 3
-    python -m seqmodels.sample --ckpt ... --temperature 0.7 --top-k 20 --max-length 300 --seed 0
+    seqmodels sample --ckpt logs/lm/runs/<date>/checkpoints/last.ckpt --prompt "The " -n 3
+    seqmodels sample --ckpt ... --temperature 0.7 --top-k 20 --max-length 300 --seed 0
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, load_task, require_finite, require_int, run_command
+from seqmodels.cli.common import add_checkpoint_argument, load_task, require_finite, require_int, run_command
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.language_modeling import LanguageModelTask
 
@@ -18,7 +18,7 @@ MAX_NEW_TOKENS = 100_000    # --max-length at most: one model step per token
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m seqmodels.sample", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="seqmodels sample", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
     parser.add_argument("--prompt", default="", help="text to continue (default: start a new sentence)")
     parser.add_argument("-n", "--num-samples", type=int, default=1, help=f"samples to draw (1 to {MAX_SAMPLES:,})")

@@ -5,7 +5,7 @@
 - ``SweepSummary``: a Hydra callback; after a multirun it reads each job's ``metrics.json`` and
   ``.hydra/overrides.yaml`` (files, so it works for every launcher), prints a table best first by
   ``optimized_metric`` / ``optimized_mode``, and writes ``summary.csv`` and ``summary.md`` into the sweep folder.
-  ``python -m seqmodels.sweep_summary <sweep folder>`` builds it again (e.g. after a sweep that stopped early).
+  ``python -m seqmodels.sweeps.summary <sweep folder>`` builds it again (e.g. after a sweep that stopped early).
 """
 
 from __future__ import annotations
@@ -139,15 +139,21 @@ class SweepSummary(Callback):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """python -m seqmodels.sweep_summary SWEEP_DIR: the summary again, the metric and mode read from a job's
-    .hydra/ files (e.g. after a sweep that stopped at a failed job)."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
+    """python -m seqmodels.sweeps.summary SWEEP_DIR: the summary again, the metric and mode read from a job's
+    config.yaml and .hydra/ files (e.g. after a sweep that stopped at a failed job)."""
+    parser = argparse.ArgumentParser(prog="python -m seqmodels.sweeps.summary", description=main.__doc__)
     parser.add_argument("sweep_dir", type=Path, help="the sweep folder (hydra.sweep.dir)")
     args = parser.parse_args(argv)
     job_configs = sorted(args.sweep_dir.rglob(".hydra/config.yaml"))
     if not job_configs:
         raise SystemExit(f"error: {args.sweep_dir}: no job folder (.hydra/config.yaml) in it; is it a sweep folder?")
-    config = OmegaConf.load(job_configs[0])
+    # the metric and its direction as the jobs ran with them: a job's config.yaml, resolved by train.py
+    # (.hydra/config.yaml holds optimized_mode unresolved: ${metric_mode:...} asks the task class)
+    run_configs = [path.parent.parent / "config.yaml" for path in job_configs
+                   if (path.parent.parent / "config.yaml").is_file()]
+    if not run_configs:
+        raise SystemExit(f"error: {args.sweep_dir}: no job wrote its config.yaml; did every job fail at the start?")
+    config = OmegaConf.load(run_configs[0])
     hydra_config = OmegaConf.load(job_configs[0].with_name("hydra.yaml"))
     exclude_keys = OmegaConf.select(hydra_config, "hydra.job.config.override_dirname.exclude_keys", default=[])
     print(summarize(args.sweep_dir, config.optimized_metric, config.optimized_mode, list(exclude_keys)), end="")

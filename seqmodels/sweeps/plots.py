@@ -2,14 +2,14 @@
 the agreement distance k for each cell (``experiment=vanishing_gradients``).
 
 ``MetricVsOption`` is a Hydra callback: after a multirun it reads every job's ``.hydra/overrides.yaml`` and
-``metrics.json`` (see :mod:`seqmodels.sweep_summary`), and writes into the sweep folder
+``metrics.json`` (see :mod:`seqmodels.sweeps.summary`), and writes into the sweep folder
 
 - ``<name>.md`` and ``<name>.csv``: a table, one row per series value (e.g. rnn, gru, lstm), one column per
   x value (e.g. k = 2, 8, 16, 32, 64);
 - ``<name>.png``: the metric against x, one line per series (matplotlib);
 - the same figure and table in TensorBoard, under ``<sweep folder>/tensorboard``.
 
-``python -m seqmodels.sweep_plots <sweep folder> --x data.distance --series model`` builds them again.
+``python -m seqmodels.sweeps.plots <sweep folder> --x data.distance --series model`` builds them again.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from hydra.experimental.callback import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
-from seqmodels.sweep_summary import JobResult, markdown, read_jobs
+from seqmodels.sweeps.summary import JobResult, markdown, read_jobs
 
 Grid = Dict[str, Dict[str, float]]  # series value -> x value -> metric
 
@@ -131,7 +131,8 @@ class MetricVsOption(Callback):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description="A sweep's metric against a swept option (table and plot).")
+    parser = argparse.ArgumentParser(prog="python -m seqmodels.sweeps.plots",
+                                     description="A sweep's metric against a swept option (table and plot).")
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument("--x", required=True, help="the swept option on the x axis, e.g. data.distance")
     parser.add_argument("--series", required=True, help="the swept option giving one line each, e.g. model")

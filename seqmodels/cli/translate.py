@@ -1,9 +1,9 @@
 """Translate sentences with a trained seq2seq model (greedy or beam search), optionally with its attention.
 
-    python -m seqmodels.translate --ckpt logs/seq2seq/runs/<date>/checkpoints/last.ckpt "the 3rd of march 1998"
-    python -m seqmodels.translate --ckpt ... --beam 5 --attention "Tue 17 Jun 2003"
-    cat sentences.de | python -m seqmodels.translate --ckpt ... --beam 5      # one sentence per line from stdin
-    python -m seqmodels.translate --ckpt ... --attention-png maps/ "1/2/99"   # heatmaps as PNG files
+    seqmodels translate --ckpt logs/seq2seq/runs/<date>/checkpoints/last.ckpt "the 3rd of march 1998"
+    seqmodels translate --ckpt ... --beam 5 --attention "Tue 17 Jun 2003"
+    cat sentences.de | seqmodels translate --ckpt ... --beam 5      # one sentence per line from stdin
+    seqmodels translate --ckpt ... --attention-png maps/ "1/2/99"   # heatmaps as PNG files
 
 Prints one line per sentence, ``output<TAB>log P(output | source)``, with ``--source`` first the source.
 stdin is read as strict UTF-8. No output runs past the model's ``task.decoding.max_length_cap`` tokens
@@ -18,7 +18,7 @@ from typing import List, Optional
 
 from torch import Tensor
 
-from seqmodels.cli import (
+from seqmodels.cli.common import (
     add_checkpoint_argument,
     load_task,
     output_folder,
@@ -34,7 +34,7 @@ from seqmodels.tasks.translation import MAX_BEAM_SIZE, TranslationTask
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m seqmodels.translate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="seqmodels translate", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
     parser.add_argument("sentences", nargs="*", help="sentences to translate (default: one per line from stdin, UTF-8)")
     parser.add_argument("--beam", type=int, default=None, metavar="K",

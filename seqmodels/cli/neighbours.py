@@ -1,8 +1,8 @@
 """Print the nearest neighbours of words (by cosine similarity), or answer analogies, in a space of word vectors.
 
-    python -m seqmodels.neighbours --vectors glove.6B.100d.txt frog king -k 5
-    python -m seqmodels.neighbours --vectors glove.6B.100d.txt --analogy man woman king
-    python -m seqmodels.neighbours --ckpt logs/lm/runs/<date>/checkpoints/last.ckpt paris
+    seqmodels neighbours --vectors glove.6B.100d.txt frog king -k 5
+    seqmodels neighbours --vectors glove.6B.100d.txt --analogy man woman king
+    seqmodels neighbours --ckpt logs/lm/runs/<date>/checkpoints/last.ckpt paris
 
 ``--vectors`` reads a word2vec (text or binary) or GloVe file. ``--ckpt`` reads the word embedding of a
 checkpoint written by train.py: the first ``state_dict`` entry whose key ends with ``embedding.weight``
@@ -20,7 +20,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 import torch
 
 from seqmodels.checkpoints import read_checkpoint
-from seqmodels.cli import input_file, run_command
+from seqmodels.cli.common import input_file, run_command
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.similarity import WordVectors
 
@@ -74,7 +74,7 @@ class _IntermixedParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _IntermixedParser(prog="python -m seqmodels.neighbours", description=__doc__.split("\n")[0])
+    parser = _IntermixedParser(prog="seqmodels neighbours", description=__doc__.split("\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--vectors", metavar="FILE", help="a word2vec (text or binary) or GloVe file (.gz read too)")
     source.add_argument("--ckpt", metavar="PATH", help="a checkpoint written by train.py (its word embedding)")

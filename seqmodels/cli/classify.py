@@ -1,7 +1,7 @@
 """Classify texts with a trained classifier (sentiment, ...): the label and its probability.
 
-    python -m seqmodels.classify --ckpt logs/sentiment/runs/<date>/checkpoints/last.ckpt "the food was not good"
-    echo "great service but awful food" | python -m seqmodels.classify --ckpt ...   # one text per line from stdin
+    seqmodels classify --ckpt logs/sentiment/runs/<date>/checkpoints/last.ckpt "the food was not good"
+    echo "great service but awful food" | seqmodels classify --ckpt ...   # one text per line from stdin
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from seqmodels.cli import add_checkpoint_argument, load_task, read_sentences, run_command
+from seqmodels.cli.common import add_checkpoint_argument, load_task, read_sentences, run_command
 from seqmodels.tasks.classification import ClassificationTask
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m seqmodels.classify", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="seqmodels classify", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
     parser.add_argument("texts", nargs="*", help="texts to classify (default: one per line from stdin, UTF-8)")
     parser.add_argument("--all", action="store_true", help="print the probability of every label")
