@@ -231,23 +231,9 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
         words = top_ids % vocab
         attention_steps.add(attention)
         next_rows, next_words, next_scores = [], [], []
-        for b, (item_scores, item_words, item_sources) in enumerate(
-                zip(top_scores.tolist(), words.tolist(), sources.tolist())):
-            alive: List[Tuple[int, int, float]] = []                               # (source row, y<t>, log P)
-            for rank, (score, word, row) in enumerate(zip(item_scores, item_words, item_sources)):
-                if done[b] or len(alive) == k:
-                    break
-                if word != eos_id:
-                    alive.append((row, word, score))
-                elif rank < k and score > float("-inf"):                           # |Y| = t, <eos> included
-                    kept[b].append(Hypothesis(history[row].tolist(), score, score / length_penalty(t, alpha), True,
-                                              attention_steps.trace(row)))
-            kept[b] = sorted(kept[b], key=lambda hypothesis: -hypothesis.score)[:k]
-            best_alive = alive[0][2] if alive else float("-inf")
-            done[b] = done[b] or best_alive == float("-inf") or (
-                len(kept[b]) == k and (alpha > 0 or best_alive <= kept[b][-1].score))
-            alive += [(b * k, eos_id, float("-inf"))] * (k - len(alive))               # dead rows fill the beam
-            for row, word, score in alive:
+        for b, candidates_b in enumerate(zip(top_scores.tolist(), words.tolist(), sources.tolist())):
+            for row, word, score in _advance_item(b, k, candidates_b, eos_id, t, alpha, history, attention_steps,
+                                                  kept, done):
                 next_rows.append(row)
                 next_words.append(word)
                 next_scores.append(score)
@@ -261,15 +247,35 @@ def _beam_search(step: StepFunction, state: State, batch_size: int, bos_id: int,
         for b in range(batch_size):                                                 # cut at the item's max_length
             if not done[b] and t == limits[b]:
                 done[b] = True
-                for j in range(b * k, (b + 1) * k):
-                    if next_scores[j] > float("-inf"):
-                        kept[b].append(Hypothesis(history[j].tolist(), next_scores[j],
-                                                  next_scores[j] / length_penalty(t, alpha), False,
-                                                  attention_steps.trace(next_rows[j])))
+                kept[b] += [Hypothesis(history[j].tolist(), next_scores[j], next_scores[j] / length_penalty(t, alpha),
+                                       False, attention_steps.trace(next_rows[j]))
+                            for j in range(b * k, (b + 1) * k) if next_scores[j] > float("-inf")]
         if all(done):
             break
         state = select_rows(state, reorder)
     return [sorted(hypotheses, key=lambda hypothesis: -hypothesis.score) for hypotheses in kept]
+
+
+def _advance_item(b: int, k: int, candidates: Tuple[List[float], List[int], List[int]], eos_id: int, t: int,
+                  alpha: float, history: Tensor, attention_steps: "_AttentionHistory", kept: List[List[Hypothesis]],
+                  done: List[bool]) -> List[Tuple[int, int, float]]:
+    """Item b's step t of beam search, from its 2k best (log P, y<t>, source row) ``candidates``: the finished
+    ones among the top k go to ``kept[b]`` (which keeps the k best), ``done[b]`` says whether any alive one can
+    still win, and the k (source row, y<t>, log P) the beam continues with come back (dead rows fill it)."""
+    alive: List[Tuple[int, int, float]] = []                                           # (source row, y<t>, log P)
+    for rank, (score, word, row) in enumerate(zip(*candidates)):
+        if done[b] or len(alive) == k:
+            break
+        if word != eos_id:
+            alive.append((row, word, score))
+        elif rank < k and score > float("-inf"):                                       # |Y| = t, <eos> included
+            kept[b].append(Hypothesis(history[row].tolist(), score, score / length_penalty(t, alpha), True,
+                                      attention_steps.trace(row)))
+    kept[b] = sorted(kept[b], key=lambda hypothesis: -hypothesis.score)[:k]
+    best_alive = alive[0][2] if alive else float("-inf")
+    done[b] = done[b] or best_alive == float("-inf") or (
+        len(kept[b]) == k and (alpha > 0 or best_alive <= kept[b][-1].score))
+    return alive + [(b * k, eos_id, float("-inf"))] * (k - len(alive))                   # dead rows fill the beam
 
 
 class _AttentionHistory:
