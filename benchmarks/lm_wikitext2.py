@@ -175,8 +175,8 @@ class Phase:
 
 
 def check_data(data_dir: Path) -> None:
-    from seqmodels.data.corpora.text_files import resolve_text_file
     from seqmodels.errors import DataError
+    from seqmodels.text_files import resolve_text_file
 
     folder = data_dir / "wikitext-2"
     missing = []

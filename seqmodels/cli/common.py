@@ -16,8 +16,8 @@ from typing import Callable, List, Optional, Sequence, TypeVar, Union
 
 import torch
 
-from seqmodels.data.corpora.text_files import check_not_folder, decode_text, split_lines
 from seqmodels.errors import ConfigError, DataError, SeqmodelsError
+from seqmodels.text_files import check_not_folder, decode_text, split_lines
 
 TaskT = TypeVar("TaskT")
 
@@ -174,7 +174,7 @@ def load_task(task_class: Callable[..., TaskT], arguments: argparse.Namespace) -
 
 def read_stdin() -> List[str]:
     """The lines of stdin, read as bytes (``sys.stdin.buffer``) and decoded strictly, as the data files are
-    (:func:`~seqmodels.data.corpora.text_files.decode_text`: a byte-order mark dropped, ``\r\n`` read as ``\n``, a byte
+    (:func:`~seqmodels.text_files.decode_text`: a byte-order mark dropped, ``\r\n`` read as ``\n``, a byte
     that is not UTF-8 or a NUL byte named by line)."""
     return split_lines(decode_text(sys.stdin.buffer.read(), "stdin"))
 

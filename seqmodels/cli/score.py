@@ -10,9 +10,9 @@ import argparse
 from typing import List, Optional
 
 from seqmodels.cli.common import add_checkpoint_argument, load_task, read_sentences, run_command
-from seqmodels.data.corpora.text_files import check_not_folder, read_lines
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.language_modeling import LanguageModelTask
+from seqmodels.text_files import check_not_folder, read_lines
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,9 +24,9 @@ from seqmodels.cli.common import (
     write_failed,
 )
 from seqmodels.data.corpora.conll import read_conll, write_conll
-from seqmodels.data.corpora.text_files import check_not_folder
 from seqmodels.errors import ConfigError
 from seqmodels.tasks.tagging import TaggingTask
+from seqmodels.text_files import check_not_folder
 
 
 def build_parser() -> argparse.ArgumentParser:

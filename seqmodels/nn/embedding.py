@@ -34,8 +34,8 @@ from typing import IO, Collection, Iterable, Iterator, List, Optional, Sequence,
 import torch
 from torch import Tensor, nn
 
-from seqmodels.data.corpora.text_files import READ_ERRORS, check_not_folder
 from seqmodels.errors import ConfigError, DataError
+from seqmodels.text_files import READ_ERRORS, check_not_folder
 
 _SNIFF_BYTES = 1 << 16   # bytes after the header searched for binary data
 _CHUNK_BYTES = 1 << 20   # read size of the binary reader

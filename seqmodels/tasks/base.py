@@ -87,7 +87,9 @@ class SequenceTask(pl.LightningModule):
         ``model.*``."""
         try:
             if model is not None:
-                recurrent, rest = RecurrentOptions.split(model, inspect.signature(factory).parameters)
+                settable = [name for name in inspect.signature(factory).parameters  # the task sets the others
+                            if name != "recurrent" and name not in options]
+                recurrent, rest = RecurrentOptions.split(model, settable)
                 options = {"recurrent": recurrent, **rest, **options}
             return factory(**options)
         except (TypeError, ValueError) as error:

@@ -15,7 +15,6 @@ import pytest
 from seqmodels.data.corpora.conll import read_conll
 from seqmodels.data.corpora.labelled_text import read_labelled
 from seqmodels.data.corpora.parallel_text import read_parallel, read_parallel_tsv
-from seqmodels.data.corpora.text_files import read_lines
 from seqmodels.data.encoding.vocabulary import Vocabulary
 from seqmodels.data.modules.classification import ClassificationData
 from seqmodels.data.modules.language_modeling import LanguageModelData
@@ -24,6 +23,7 @@ from seqmodels.data.modules.translation import TranslationData
 from seqmodels.data.modules.word2vec import Word2VecData
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.nn.embedding import read_vectors
+from seqmodels.text_files import read_lines
 from seqmodels.train import run
 from tests.app.hydra_helpers import TINY, TINY_NER, TINY_SENTIMENT, TINY_SEQ2SEQ, compose_train
 

@@ -22,10 +22,10 @@ from seqmodels.data.corpora.corpus import LINES, CorpusRequest
 from seqmodels.data.corpora.labelled_text import read_labelled
 from seqmodels.data.corpora.parallel_text import read_parallel, read_parallel_tsv
 from seqmodels.data.corpora.registry import find_corpus
-from seqmodels.data.corpora.text_files import read_lines
 from seqmodels.data.encoding.vocabulary import SPECIALS, Vocabulary
 from seqmodels.errors import DataError
 from seqmodels.nn.embedding import read_vectors
+from seqmodels.text_files import read_lines
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 _names = itertools.count()

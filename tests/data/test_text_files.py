@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.data.corpora.text_files import read_lines
 from seqmodels.errors import DataError
+from seqmodels.text_files import read_lines
 
 
 def test_plain_gzipped_and_windows_line_endings(tmp_path: Path) -> None:

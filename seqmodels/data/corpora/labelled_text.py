@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 from seqmodels.data.corpora.conll import tokenize
-from seqmodels.data.corpora.text_files import read_lines, resolve_text_file
 from seqmodels.errors import ConfigError, DataError
+from seqmodels.text_files import read_lines, resolve_text_file
 
 PathLike = Union[str, Path]
 Column = Union[int, str]

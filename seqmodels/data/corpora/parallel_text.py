@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import List, NamedTuple, Sequence, Union
 
 from seqmodels.data.corpora.conll import tokenize
-from seqmodels.data.corpora.text_files import read_lines, resolve_text_file
 from seqmodels.errors import DataError, check_choice
+from seqmodels.text_files import read_lines, resolve_text_file
 
 PathLike = Union[str, Path]
 

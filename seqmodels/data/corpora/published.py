@@ -9,8 +9,8 @@ from typing import Any, Dict, Mapping, Tuple
 
 from seqmodels.data.corpora.corpus import REQUIRED, Check, Corpus, CorpusRequest, Paths, Reader, describe, no_check
 from seqmodels.data.corpora.download import RemoteFile, fetch
-from seqmodels.data.corpora.text_files import find_text_file
 from seqmodels.errors import ConfigError, DataError
+from seqmodels.text_files import find_text_file
 
 
 @dataclass(frozen=True)
