@@ -6,16 +6,20 @@ fit (resuming from ``ckpt_path``) -> test on the best checkpoint -> the metrics,
 
 Each run folder (``paths.output_dir``) ends up holding ``config.yaml`` (resolved),
 ``checkpoints/`` (``last.ckpt``, ``best-*.ckpt``), the vocabulary beside them (``vocab.json``),
-``tensorboard/`` (the events) and ``metrics.json`` (what ``run`` returns; a sweep's summary reads it).
+``tensorboard/`` (the events), ``metrics.json`` (what ``run`` returns; a sweep's summary reads it) and, under
+Hydra, ``train.log``. The closing summary ends with the task's ``next_commands`` on the trained checkpoint.
 
 Importing this module changes no global state: the configs' resolvers are registered by
-:func:`seqmodels.resolvers.register_resolvers`, which ``train.py`` calls before Hydra composes the config.
+:func:`seqmodels.resolvers.register_resolvers`, which ``train.py`` calls before Hydra composes the config; ``run``
+routes Lightning's log messages to the root logger when one is configured (Hydra's ``train.log``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import shlex
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -38,18 +42,42 @@ from seqmodels.errors import ConfigError, DataError
 from seqmodels.tasks.base import HP_METRIC, MAX, SequenceTask
 
 # Lightning 2.6 calls a torch.utils._pytree check that torch >= 2.10 deprecates: nothing a user can act on.
-_LIGHTNING_PYTREE_WARNING = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
+LIGHTNING_PYTREE_WARNING = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
+_LIGHTNING_LOGGERS = ("pytorch_lightning", "lightning_fabric")
+
+
+def _no_advert(record: logging.LogRecord) -> bool:
+    """False for Lightning's "Tip: ... try installing litlogger" line, which advertises a cloud service."""
+    return "litlogger" not in str(record.msg)
 
 
 def run(cfg: DictConfig) -> Dict[str, float]:
     """Train, test and return every logged metric (floats), e.g. ``{"val/ppl": 4.2, "test/ppl": 4.5}``."""
+    _configure_lightning_logging()
     with warnings.catch_warnings():  # restored when the run ends
-        warnings.filterwarnings("ignore", message=_LIGHTNING_PYTREE_WARNING, category=FutureWarning)
+        warnings.filterwarnings("ignore", message=LIGHTNING_PYTREE_WARNING, category=FutureWarning)
         return _run(cfg)
 
 
+def _configure_lightning_logging() -> None:
+    """Without Lightning's advertising tip. Lightning's loggers keep their messages to their own console handler
+    (``propagate=False``) when they are imported before logging is configured: under Hydra, which sets the root
+    logger's console and ``train.log`` handlers, they hand them to the root instead, so that the run folder's
+    train.log holds the run's log."""
+    rank_zero_messages = logging.getLogger("pytorch_lightning.utilities.rank_zero")
+    if _no_advert not in rank_zero_messages.filters:
+        rank_zero_messages.addFilter(_no_advert)
+    if not logging.getLogger().handlers:  # no Hydra (a library call, a test): leave Lightning's console alone
+        return
+    for name in _LIGHTNING_LOGGERS:
+        lightning = logging.getLogger(name)
+        for handler in list(lightning.handlers):
+            lightning.removeHandler(handler)
+        lightning.propagate = True
+
+
 def _run(cfg: DictConfig) -> Dict[str, float]:
-    _check_accelerator(OmegaConf.select(cfg, "trainer.accelerator"))
+    check_accelerator(OmegaConf.select(cfg, "trainer.accelerator"))
     _check_run_options(cfg)
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
@@ -58,13 +86,13 @@ def _run(cfg: DictConfig) -> Dict[str, float]:
     checkpoint = read_checkpoint(ckpt_path, option="ckpt_path=") if ckpt_path else None
     if checkpoint is not None:
         check_task_kind(checkpoint, cfg.task.get("_target_", ""), f"ckpt_path={ckpt_path}")
-    datamodule: TaskData = _build(cfg.data, "data")
+    datamodule: TaskData = build(cfg.data, "data")
     if checkpoint is not None:
         datamodule.restore_encoding(_checkpoint_encoding(checkpoint, ckpt_path, datamodule.encoding_hparam))
     datamodule.prepare_data()
     datamodule.setup("fit")
     model_options = OmegaConf.to_container(cfg.model, resolve=True)
-    task: SequenceTask = _build(cfg.task, "task", model=model_options, **datamodule.task_arguments())
+    task: SequenceTask = build(cfg.task, "task", model=model_options, **datamodule.task_arguments())
     if checkpoint is not None:
         check_resumable(checkpoint, task, f"ckpt_path={ckpt_path}")
     if cfg.get("compile"):
@@ -73,19 +101,19 @@ def _run(cfg: DictConfig) -> Dict[str, float]:
     # never switched off: a diverging run stops at once, and a resumed run draws the same random numbers
     callbacks = [*_build_all(cfg.get("callbacks"), "callbacks"), DivergenceGuard(), ResumeState()]
     loggers: List[Logger] = _build_all(cfg.get("logger"), "logger")
-    trainer: pl.Trainer = _build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
+    trainer: pl.Trainer = build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
                                  plugins=[SafeCheckpointIO()])
     _write_run_files(cfg, datamodule, output_dir, loggers, task)
 
     if cfg.get("train", True):
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
-    metrics = _floats(trainer.callback_metrics)
+    metrics = floats(trainer.callback_metrics)
     if cfg.get("test", True) and datamodule.has_test:
         # after training: the best checkpoint (else the last weights); without training: ckpt_path's weights
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
         tested = (best or None) if cfg.get("train", True) else ckpt_path
         trainer.test(task, datamodule=datamodule, ckpt_path=tested, weights_only=True)
-        metrics.update(_floats(trainer.callback_metrics))
+        metrics.update(floats(trainer.callback_metrics))
     for callback in callbacks:
         if isinstance(callback, ResultsCallback):
             metrics.update(callback.results)
@@ -137,14 +165,14 @@ def _check_objective(cfg: DictConfig, task: SequenceTask) -> None:
                           "the checkpoint would keep the worst model; leave optimized_mode out, it follows the task")
 
 
-def _check_accelerator(accelerator: Optional[str]) -> None:
+def check_accelerator(accelerator: Optional[str]) -> None:
     """A GPU trainer on a machine without CUDA is a one-line error, before anything is built."""
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         raise ConfigError(f"trainer.accelerator={accelerator}, but this machine has no CUDA GPU "
                           f"(torch.cuda.is_available() is False: a CPU build of torch, or no driver); use trainer=cpu")
 
 
-def _build(node: Any, option: str, **kwargs: Any) -> Any:
+def build(node: Any, option: str, **kwargs: Any) -> Any:
     """instantiate(node) with plain containers; a bad option becomes a ConfigError naming it."""
     if node is None or "_target_" not in node:
         raise ConfigError(f"the config has no {option}._target_: choose a {option} (e.g. {option}=<name>)")
@@ -158,6 +186,8 @@ def _build(node: Any, option: str, **kwargs: Any) -> Any:
             raise cause from None
         if isinstance(cause, (TypeError, ValueError, MisconfigurationException)):
             raise ConfigError(f"{option}: {str(cause).strip().splitlines()[0]}") from error
+        if isinstance(cause, ModuleNotFoundError):  # logger=wandb without wandb installed ...
+            raise ConfigError(f"{option}: a package it needs is not installed ({cause})") from error
         raise
 
 
@@ -165,7 +195,7 @@ def _build_all(node: Optional[DictConfig], option: str) -> List[Any]:
     """Every entry of a dict of ``_target_`` configs (null entries skipped)."""
     if not node:
         return []
-    return [_build(entry, f"{option}.{name}") for name, entry in node.items() if entry is not None]
+    return [build(entry, f"{option}.{name}") for name, entry in node.items() if entry is not None]
 
 
 def _checkpoint_encoding(checkpoint: Dict[str, Any], ckpt_path: str, key: str) -> Any:
@@ -218,8 +248,15 @@ def _flatten(tree: Any, prefix: str = "") -> Dict[str, Any]:
     return flat
 
 
-def _floats(metrics: Dict[str, Any]) -> Dict[str, float]:
+def floats(metrics: Dict[str, Any]) -> Dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
+
+
+def _trained_checkpoint(output_dir: Path, trainer: pl.Trainer) -> str:
+    """The best checkpoint, else last.ckpt, else "" (callbacks=none, debug=fdr: none was written)."""
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    last = output_dir / "checkpoints" / "last.ckpt"
+    return best or (str(last) if last.is_file() else "")
 
 
 def _print_summary(output_dir: Path, metrics: Dict[str, float], task: SequenceTask, trainer: pl.Trainer) -> None:
@@ -230,4 +267,8 @@ def _print_summary(output_dir: Path, metrics: Dict[str, float], task: SequenceTa
     shown = [name for name in sorted(metrics) if "/" in name and not name.startswith(("hp/", "lr-"))
              and not name.endswith("_step")]
     lines += [f"  {name:28s} {metrics[name]:.4g}" for name in shown]
+    checkpoint = _trained_checkpoint(output_dir, trainer)
+    if checkpoint and task.next_commands:
+        lines.append("Try next:")
+        lines += [f"  {command.format(ckpt=shlex.quote(checkpoint))}" for command in task.next_commands]
     rank_zero_info("\n".join(lines))

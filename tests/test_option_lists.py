@@ -12,8 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
-LISTED_IN_TRAIN_YAML = ("model", "task", "trainer", "launcher")
-LISTED_IN_README = ("task", "model", "trainer", "experiment", "hparams_search", "launcher")
+LISTED_IN_TRAIN_YAML = ("model", "task", "trainer", "launcher", "logger", "debug")
+LISTED_IN_README = ("task", "model", "trainer", "experiment", "hparams_search", "launcher", "logger", "debug")
 
 
 def options(group: str) -> List[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, TypeVar, Union
 
 import pytorch_lightning as pl
 import torch
@@ -51,6 +51,9 @@ class SequenceTask(pl.LightningModule):
     main_metrics: ClassVar[Mapping[str, str]] = {"val/loss": MIN}
     """Every main validation metric the task can report, and the direction in which it improves (MIN or MAX):
     the one place that direction is declared (configs/train.yaml's ``optimized_mode`` asks :meth:`metric_mode`)."""
+    next_commands: ClassVar[Tuple[str, ...]] = ()
+    """Command lines to try with a trained checkpoint, ``{ckpt}`` standing for its path: train.py ends a run's
+    summary with them (``seqmodels sample --ckpt {ckpt}`` ...)."""
     main_metric: str  # the one of main_metrics this task reports: the first, unless an option chooses another
     network: nn.Module  # the network the task trains (built from the ``model`` config in ``__init__``)
     reload_overrides: Dict[str, Any] = {}  # hyperparameters replaced when loading a trained task (no re-reading files)
@@ -134,7 +137,8 @@ class SequenceTask(pl.LightningModule):
 
     def configure_optimizers(self) -> Dict[str, Any]:
         optimizer = build_optimizer(self.parameters(), self.optimizer_config)
-        decay = build_lr_decay(optimizer, self.lr_decay_config, self.main_metric, self.main_metric_mode)
+        decay = build_lr_decay(optimizer, self.lr_decay_config, self.main_metric, self.main_metric_mode,
+                               lambda: self.trainer.estimated_stepping_batches)
         return {"optimizer": optimizer, **({"lr_scheduler": decay} if decay else {})}
 
     def log_main_metric(self, value: torch.Tensor) -> None:
@@ -171,6 +175,11 @@ class SequenceTask(pl.LightningModule):
 
     def text_reports(self) -> Dict[str, str]:
         """Markdown reports for TensorBoard's TEXT tab, by tag (e.g. a per-class score table)."""
+        return {}
+
+    def evaluation_extras(self, test_again: Callable[[], Dict[str, float]]) -> Dict[str, Union[float, str]]:
+        """What ``eval.py`` reports besides the ``test/`` metrics ``trainer.test`` logged: ``test_again()`` runs
+        the test once more with the task as it is then (and returns those metrics). Nothing by default."""
         return {}
 
     def attention_examples(self) -> List[AttentionExample]:

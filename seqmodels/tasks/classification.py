@@ -48,6 +48,8 @@ class ClassificationTask(SequenceTask):
     """
 
     main_metrics = {"val/accuracy": MAX}
+    next_commands = ("seqmodels classify --ckpt {ckpt} --all 'the food was not good'",
+                     "python eval.py ckpt_path={ckpt}")
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint
 
     def __init__(

@@ -63,6 +63,8 @@ class LanguageModelTask(SequenceTask):
     """
 
     main_metrics = {"val/ppl": MIN}
+    next_commands = ("seqmodels sample --ckpt {ckpt} -n 3 --temperature 0.8",
+                     "seqmodels score --ckpt {ckpt} 'a sentence to score'", "python eval.py ckpt_path={ckpt}")
 
     def __init__(
         self,

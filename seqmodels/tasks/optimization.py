@@ -3,8 +3,9 @@ that checkpoints stay loadable weights-only)."""
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional
 
 import torch
 from torch import nn
@@ -29,15 +30,57 @@ def build_optimizer(parameters: Iterable[nn.Parameter], config: Mapping[str, Any
         raise ConfigError(f"task.optimizer: {error}") from error
 
 
+# per-step schedules: the factor of the optimiser's lr after a linear warmup of warmup_steps (step: 0, 1, ...)
+SCHEDULES = ("linear", "cosine", "inverse_sqrt")
+_SCHEDULE_OPTIONS = {"name", "warmup_steps"}
+
+
 def build_lr_decay(
-    optimizer: torch.optim.Optimizer, config: Optional[Mapping[str, Any]], monitor: str, mode: str
+    optimizer: torch.optim.Optimizer, config: Optional[Mapping[str, Any]], monitor: str, mode: str,
+    total_steps: Callable[[], float] = lambda: math.inf,
 ) -> Optional[Dict[str, Any]]:
-    """Divide the learning rate by ``1/factor`` when ``monitor`` stops improving (ReduceLROnPlateau);
-    None when ``config`` is null."""
+    """The learning-rate schedule ``task.lr_decay`` names; None when it is null.
+
+    Without a ``name`` (or ``name: plateau``): divide the lr by ``1/factor`` when ``monitor`` stops improving
+    (ReduceLROnPlateau's arguments: ``factor``, ``patience`` ...), once per epoch. ``name: linear | cosine |
+    inverse_sqrt``: every optimiser step, a linear warmup over ``warmup_steps`` then a decay to 0 at
+    ``total_steps()`` (the trainer's, asked only then) for linear and cosine, or as 1/sqrt(step) for inverse_sqrt."""
     if not config:
         return None
-    try:
-        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode=mode, **config)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"task.lr_decay: {error}") from error
-    return {"scheduler": scheduler, "monitor": monitor, "interval": "epoch"}
+    options = dict(config)
+    name = options.pop("name", "plateau")
+    if name == "plateau":
+        try:
+            scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode=mode, **options)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"task.lr_decay: {error}") from error
+        return {"scheduler": scheduler, "monitor": monitor, "interval": "epoch"}
+    if name not in SCHEDULES:
+        raise ConfigError(f"task.lr_decay.name={name!r}: choose one of {['plateau', *SCHEDULES]}")
+    unknown = sorted(set(config) - _SCHEDULE_OPTIONS)
+    if unknown:
+        raise ConfigError(f"task.lr_decay.{unknown[0]}: not an option of the {name} schedule "
+                          f"(it takes {sorted(_SCHEDULE_OPTIONS)})")
+    warmup = options.get("warmup_steps", 0)
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ConfigError(f"task.lr_decay.warmup_steps={warmup!r}: must be an integer >= 0")
+    last_step = math.inf if name == "inverse_sqrt" else total_steps()
+    if name != "inverse_sqrt" and not math.isfinite(last_step):
+        raise ConfigError(f"task.lr_decay.name={name}: decays to 0 at the last step, so it needs "
+                          "trainer.max_epochs or trainer.max_steps")
+    factor = functools.partial(lr_factor, name, warmup, last_step)
+    return {"scheduler": torch.optim.lr_scheduler.LambdaLR(optimizer, factor), "interval": "step"}
+
+
+def lr_factor(name: str, warmup_steps: int, total_steps: float, step: int) -> float:
+    """The lr at optimiser step ``step`` (0-based) over the configured lr: (step + 1) / warmup_steps while warming
+    up, then linear: 1 -> 0, cosine: (1 + cos(pi * progress)) / 2, where progress goes 0 -> 1 from the end of the
+    warmup to ``total_steps``; inverse_sqrt: sqrt(warmup_steps / step) (1 / sqrt(step) without warmup)."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    if name == "inverse_sqrt":
+        return math.sqrt(max(warmup_steps, 1) / max(step, warmup_steps, 1))
+    progress = min(1.0, (step - warmup_steps) / max(1.0, total_steps - warmup_steps))
+    if name == "linear":
+        return 1.0 - progress
+    return 0.5 * (1.0 + math.cos(math.pi * progress))

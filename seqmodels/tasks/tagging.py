@@ -42,6 +42,8 @@ class TaggingTask(SequenceTask):
     """
 
     main_metrics = {"val/f1": MAX}
+    next_commands = ("seqmodels tag --ckpt {ckpt} 'Harry Potter met Hermione Granger in London.'",
+                     "python eval.py ckpt_path={ckpt}")
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint
 
     def __init__(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.distributed as dist
@@ -77,6 +77,8 @@ class TranslationTask(SequenceTask):
 
     main_metrics = {"val/bleu": MAX, "val/exact_match": MAX, "val/token_accuracy": MAX, "val/ppl": MIN,
                     "val/loss": MIN}
+    next_commands = ("seqmodels translate --ckpt {ckpt} --source < your_sentences.txt",
+                     "python eval.py ckpt_path={ckpt}")
 
     def __init__(
         self,
@@ -282,6 +284,21 @@ class TranslationTask(SequenceTask):
                            hypothesis.log_prob, hypothesis.finished, attention)
 
     @torch.no_grad()
+    def evaluation_extras(self, test_again: Callable[[], Dict[str, float]]) -> Dict[str, Union[float, str]]:
+        """The sacrebleu signature of ``test/bleu``; when the task decodes with a beam, also greedy decoding's
+        BLEU and exact match (``test/greedy_bleu``, ``test/greedy_exact_match``), tested again with beam 1."""
+        extras: Dict[str, Union[float, str]] = {"test/bleu_signature": self.bleu["test"].signature}
+        if self.decoding["beam_size"] > 1:
+            beam = self.decoding
+            self.decoding = {**beam, "beam_size": 1}
+            try:
+                greedy = test_again()
+            finally:
+                self.decoding = beam
+            extras.update({name.replace("test/", "test/greedy_", 1): greedy[name]
+                           for name in ("test/bleu", "test/exact_match")})
+        return extras
+
     def translate(self, sentences: Sequence[str], beam_size: Optional[int] = None,
                   length_penalty: Optional[float] = None, max_length: Optional[int] = None,
                   batch_size: int = 64) -> List[Translation]:

@@ -31,6 +31,7 @@ class Word2VecTask(SequenceTask):
     """
 
     main_metrics = {"val/loss": MIN}
+    next_commands = ("seqmodels neighbours --ckpt {ckpt} -k 5 <word>",)
 
     def __init__(
         self,
