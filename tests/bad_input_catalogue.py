@@ -19,11 +19,13 @@ from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
 
+from seqmodels import cli
+
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "docs" / "bad-input"
 FIXTURES = ROOT / "tests" / "fixtures" / "bad_input"
-COMMANDS = {f"seqmodels-{name}": f"seqmodels.cli.{name}" for name in
-            ("sample", "score", "tag", "classify", "translate", "neighbours")}
+SCRIPTS = ("train.py", "eval.py")  # run through their Hydra main, in this process
+COMMANDS = {f"seqmodels-{name}": f"seqmodels.cli.{name}" for name in cli.COMMANDS}
 _ROW = re.compile(r"^\|\s*(?P<id>[a-z]+-\d+)\s*\|(?P<case>.*)\|\s*`(?P<command>.+)`\s*\|\s*(?P<exit>error|ok)\s*\|"
                   r"\s*`(?P<says>.+)`\s*\|\s*$")
 
@@ -75,11 +77,12 @@ def split_command(command: str) -> Tuple[Dict[str, str], List[str], Optional[str
     return environment, words, stdin
 
 
-def _train_py() -> ModuleType:
-    """train.py as a module (loaded once), so that its Hydra main finds configs/ beside it."""
-    name = "seqmodels_train_script"
+def _script(filename: str) -> ModuleType:
+    """A script of the repository root (``SCRIPTS``) as a module (loaded once), so that its Hydra main finds
+    configs/ beside it."""
+    name = f"seqmodels_script_{Path(filename).stem}"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "train.py")
+        spec = importlib.util.spec_from_file_location(name, ROOT / filename)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -112,11 +115,11 @@ def run_case(argv: List[str], stdin: Optional[str], monkeypatch: pytest.MonkeyPa
     with warnings.catch_warnings(record=True) as caught, _stdin(stdin):
         warnings.simplefilter("always")
         try:
-            if program == "train.py":
+            if program in SCRIPTS:
                 GlobalHydra.instance().clear()
                 forget_run_folders()
-                monkeypatch.setattr(sys, "argv", ["train.py", *arguments])
-                _train_py().main()
+                monkeypatch.setattr(sys, "argv", [program, *arguments])
+                _script(program).main()
             else:
                 importlib.import_module(COMMANDS[program]).main(arguments)
         except SystemExit as exit_:

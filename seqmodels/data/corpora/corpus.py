@@ -15,7 +15,7 @@ DataModule hands its corpus a :class:`CorpusRequest` (its ``data.*`` options); e
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -50,6 +50,8 @@ class CorpusRequest:
         sizes: examples per split of a generated corpus (0 or absent: no such split).
         seed: of a generated corpus; split i of ``SPLITS`` is drawn with ``seed + i``.
         options: the reader's or generator's own options (``tag_column``, ``distance``, ``length``, ...).
+        splits: the splits to read (the others are not looked at); required: those whose files must be there
+            (a generated or embedded corpus reads what it has of ``splits``).
     """
 
     data_dir: Optional[str] = None
@@ -58,6 +60,12 @@ class CorpusRequest:
     sizes: Mapping[str, int] = field(default_factory=dict)
     seed: int = 0
     options: Mapping[str, Any] = field(default_factory=dict)
+    splits: Tuple[str, ...] = SPLITS
+    required: Tuple[str, ...] = REQUIRED
+
+    def test_only(self) -> CorpusRequest:
+        """This request for the test split alone (evaluating a trained model): its file must then be there."""
+        return replace(self, splits=("test",), required=("test",))
 
 
 class Corpus(ABC):
@@ -96,7 +104,7 @@ class EmbeddedCorpus(Corpus):
     check_options: Check = no_check
 
     def read(self, request: CorpusRequest) -> Dict[str, Any]:
-        return self.load()
+        return {split: examples for split, examples in self.load().items() if split in request.splits}
 
     def where(self, split: str, request: CorpusRequest) -> str:
         return f"the {split} split of {self.what}"
@@ -115,7 +123,7 @@ class GeneratedCorpus(Corpus):
 
     def read(self, request: CorpusRequest) -> Dict[str, Any]:
         return {split: self.generate(request.sizes[split], request.seed + number, request.options)
-                for number, split in enumerate(SPLITS) if request.sizes.get(split)}
+                for number, split in enumerate(SPLITS) if split in request.splits and request.sizes.get(split)}
 
     def where(self, split: str, request: CorpusRequest) -> str:
         return f"the generated {split} {self.what}"

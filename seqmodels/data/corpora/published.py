@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Tuple
 
-from seqmodels.data.corpora.corpus import REQUIRED, Check, Corpus, CorpusRequest, Paths, Reader, describe, no_check
+from seqmodels.data.corpora.corpus import Check, Corpus, CorpusRequest, Paths, Reader, describe, no_check
 from seqmodels.data.corpora.download import RemoteFile, fetch
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.text_files import find_text_file
@@ -34,7 +34,8 @@ class PublishedCorpus(Corpus):
     check_options: Check = no_check
 
     def read(self, request: CorpusRequest) -> Dict[str, Any]:
-        return {split: self.read_files(paths, request.options) for split, paths in self.paths(request).items()}
+        return {split: self.read_files(paths, request.options)
+                for split, paths in self.paths(request).items() if split in request.splits}
 
     def where(self, split: str, request: CorpusRequest) -> str:
         return describe(self.paths(request)[split])
@@ -46,12 +47,15 @@ class PublishedCorpus(Corpus):
                 fetch(remote, folder)
 
     def paths(self, request: CorpusRequest) -> Dict[str, Paths]:
-        """``{split: paths}`` of the splits whose files are all there; a missing train or valid file is a
-        ``DataError`` that says where to put it and how to get it."""
+        """``{split: paths}`` of the splits whose files are all there; a missing file of a required split (train
+        and valid, or the test split when evaluating) is a ``DataError`` that says where to put it and how to get
+        it."""
         folder = self._folder(request)
         paths = {split: tuple(folder / name.format(**request.options) for name in names)
                  for split, names in self.files.items()}
-        for split in REQUIRED:
+        for split in request.required:
+            if split not in paths:
+                raise DataError(f"data.corpus={self.name} has no {split} split")
             for path in paths[split]:
                 if not _exists(path):
                     raise DataError(self._missing(path, folder, request))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 from seqmodels.data.corpora.corpus import (
     REQUIRED,
@@ -34,28 +34,28 @@ def _check_splits(files: Mapping[str, Any]) -> None:
         raise ConfigError(f"data.files has unknown split(s) {unknown}; use {list(SPLITS)}")
 
 
-def file_paths(files: Files) -> Dict[str, Paths]:
-    """``{split: (path,)}`` of ``data.files``, one file per split; train and valid must be set."""
+def file_paths(files: Files, required: Sequence[str] = REQUIRED) -> Dict[str, Paths]:
+    """``{split: (path,)}`` of ``data.files``, one file per split; the ``required`` ones must be set."""
     files = dict(files or {})
     _check_splits(files)
-    for split in REQUIRED:
+    for split in required:
         if _unset(files.get(split)):
             raise ConfigError(f"data.files.{split} is not set: give data.files.{split}=PATH, the path of the {split} "
                               "file")
     return {split: (Path(path),) for split, path in files.items() if not _unset(path)}
 
 
-def pair_paths(files: Files) -> Dict[str, Paths]:
+def pair_paths(files: Files, required: Sequence[str] = REQUIRED) -> Dict[str, Paths]:
     """``{split: (source path, target path)}``, or ``(TSV path,)``, of ``data.files`` for sentence pairs: each
-    split is ``{source: path, target: path}`` or the path of a ``source<TAB>target`` file; train and valid must
-    be set."""
+    split is ``{source: path, target: path}`` or the path of a ``source<TAB>target`` file; the ``required`` ones
+    must be set."""
     files = dict(files or {})
     _check_splits(files)
     chosen: Dict[str, Paths] = {}
     for split in SPLITS:
         entry = files.get(split)
         if _unset(entry):
-            if split in REQUIRED:
+            if split in required:
                 raise ConfigError(f"data.files.{split} is not set: give {{source: path, target: path}} or the path "
                                   "of a source<TAB>target file")
         elif isinstance(entry, (str, Path)):
@@ -78,12 +78,13 @@ class UserFiles(Corpus):
 
     kind: str
     read_files: Reader
-    paths: Callable[[Files], Dict[str, Paths]] = file_paths
+    paths: Callable[[Files, Sequence[str]], Dict[str, Paths]] = file_paths
     check_options: Check = no_check
     name: str = "files"
 
     def read(self, request: CorpusRequest) -> Dict[str, Any]:
-        return {split: self.read_files(paths, request.options) for split, paths in self.paths(request.files).items()}
+        return {split: self.read_files(paths, request.options)
+                for split, paths in self.paths(request.files, request.required).items() if split in request.splits}
 
     def where(self, split: str, request: CorpusRequest) -> str:
-        return describe(self.paths(request.files)[split])
+        return describe(self.paths(request.files, request.required)[split])

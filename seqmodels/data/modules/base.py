@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, Sequence, Tuple, Union
 
 import pytorch_lightning as pl
 from pytorch_lightning.accelerators import CUDAAccelerator
@@ -87,6 +87,13 @@ class TaskData(pl.LightningDataModule, ABC):
     @abstractmethod
     def split_loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         """The loader of ``split`` ("train", "valid" or "test"): this process's share of its batches."""
+
+    def test_only(self, hparams: Mapping[str, Any]) -> None:
+        """Evaluate a checkpoint: read the test split alone (a ``DataError`` or ``ConfigError`` naming it when
+        there is none), encoded as the checkpoint's task was trained (its hyperparameters ``hparams``, which hold
+        :attr:`encoding_hparam`); called before ``setup``."""
+        self.request = self.request.test_only()
+        self.restore_encoding(hparams[self.encoding_hparam])
 
     def prepare_data(self) -> None:
         if self.request.download:  # once, on the main process; setup() then reads the files

@@ -80,6 +80,11 @@ class ClassificationData(TaskData):
         """Encode with the checkpoint's vocabulary (``Vocabulary.to_dict()``) instead of building one."""
         self.vocabulary = Vocabulary.from_dict(saved)
 
+    def test_only(self, hparams: Mapping[str, Any]) -> None:
+        """The checkpoint's vocabulary and label set (in its order: the label ids of its output layer)."""
+        super().test_only(hparams)
+        self.labels = list(hparams["labels"])
+
     def setup(self, stage: Optional[str] = None) -> None:
         if self.tokens:
             return

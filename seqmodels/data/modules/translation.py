@@ -125,7 +125,8 @@ class TranslationData(TaskData):
 
     def _drop_long_training_pairs(self) -> None:
         """Drop the training pairs longer than max_source_length / max_target_length tokens."""
-        if self.max_source_length is None and self.max_target_length is None:
+        limited = self.max_source_length is not None or self.max_target_length is not None
+        if not limited or "train" not in self.source_tokens:  # evaluating a checkpoint reads no training pairs
             return
         sources, targets = self.source_tokens["train"], self.target_tokens["train"]
         keep = [i for i in range(len(sources))
