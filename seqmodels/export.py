@@ -167,8 +167,9 @@ def seq2seq(task: TranslationTask) -> Parts:
              "bos_id": target.bos_id, "eos_id": target.eos_id, "lowercase": task.lowercase})
 
 
-EXPORTERS: Dict[type, Callable[[Any], Parts]] = {
-    LanguageModelTask: language_model, TaggingTask: tagger, ClassificationTask: classifier, TranslationTask: seq2seq}
+# SequenceTask.export_kind -> what writes that network's parts
+EXPORTERS: Dict[str, Callable[[Any], Parts]] = {
+    "language_model": language_model, "tagger": tagger, "classifier": classifier, "seq2seq": seq2seq}
 
 
 def fix_backends(network: nn.Module, checkpoint: str) -> List[str]:
@@ -187,7 +188,7 @@ def fix_backends(network: nn.Module, checkpoint: str) -> List[str]:
 
 def export(task: SequenceTask, folder: Path, checkpoint: str) -> List[Path]:
     """Trace ``task``'s network into ``folder/<name>.pt`` files, each with ``<name>.json`` beside it; their paths."""
-    exporter = EXPORTERS.get(type(task))
+    exporter = EXPORTERS.get(task.export_kind or "")
     if exporter is None:
         raise ConfigError(f"--ckpt {checkpoint}: holds a {type(task).__name__}; export supports language models, "
                           "taggers, classifiers and seq2seq translation")

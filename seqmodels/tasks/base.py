@@ -54,6 +54,9 @@ class SequenceTask(pl.LightningModule):
     next_commands: ClassVar[Tuple[str, ...]] = ()
     """Command lines to try with a trained checkpoint, ``{ckpt}`` standing for its path: train.py ends a run's
     summary with them (``seqmodels sample --ckpt {ckpt}`` ...)."""
+    export_kind: ClassVar[Optional[str]] = None
+    """What ``seqmodels export`` writes of this task's network: "language_model", "tagger", "classifier" or
+    "seq2seq" (see :mod:`seqmodels.export`), or None when it cannot be exported. Subclasses inherit it."""
     main_metric: str  # the one of main_metrics this task reports: the first, unless an option chooses another
     network: nn.Module  # the network the task trains (built from the ``model`` config in ``__init__``)
     reload_overrides: Dict[str, Any] = {}  # hyperparameters replaced when loading a trained task (no re-reading files)

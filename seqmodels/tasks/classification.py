@@ -48,6 +48,7 @@ class ClassificationTask(SequenceTask):
     """
 
     main_metrics = {"val/accuracy": MAX}
+    export_kind = "classifier"
     next_commands = ("seqmodels classify --ckpt {ckpt} --all 'the food was not good'",
                      "python eval.py ckpt_path={ckpt}")
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint

@@ -42,6 +42,7 @@ class TaggingTask(SequenceTask):
     """
 
     main_metrics = {"val/f1": MAX}
+    export_kind = "tagger"
     next_commands = ("seqmodels tag --ckpt {ckpt} 'Harry Potter met Hermione Granger in London.'",
                      "python eval.py ckpt_path={ckpt}")
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint

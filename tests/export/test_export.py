@@ -14,7 +14,7 @@ from torch import nn
 
 from seqmodels.cli.export import main
 from seqmodels.errors import ConfigError
-from seqmodels.export import fix_backends
+from seqmodels.export import export, fix_backends
 from seqmodels.nn import RecurrentCell
 from seqmodels.nn.recurrent_options import RecurrentOptions
 from seqmodels.tasks.registry import load
@@ -122,6 +122,21 @@ class PlainCell(RecurrentCell):
         if a_prev is None:
             a_prev = self.zero_state(x.size(0), x)
         return torch.tanh(self.input_projection(x) + a_prev @ self.W_aa.t())
+
+
+def test_a_subclass_of_a_task_exports_by_the_kind_it_inherits(exported, tmp_path: Path) -> None:
+    checkpoint, path = exported["classification"]
+    task = load(checkpoint)
+
+    class MyClassifier(type(task)):  # a user's task built on the classifier: no table names its class
+        pass
+
+    task.__class__ = MyClassifier
+    (written,) = export(task, tmp_path, str(checkpoint))
+    assert written.name == path.name and json.loads(written.with_suffix(".json").read_text())["task"] == "MyClassifier"
+    MyClassifier.export_kind = None  # a task that declares no export kind is refused in one line
+    with pytest.raises(ConfigError, match="holds a MyClassifier; export supports"):
+        export(task, tmp_path, str(checkpoint))
 
 
 def test_a_cell_without_a_kernel_is_a_one_line_error_naming_the_checkpoint() -> None:
