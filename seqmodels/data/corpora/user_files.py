@@ -18,7 +18,8 @@ from seqmodels.data.corpora.corpus import (
     describe,
     no_check,
 )
-from seqmodels.errors import ConfigError
+from seqmodels.errors import ConfigError, DataError
+from seqmodels.text_files import find_text_file
 
 Files = Optional[Mapping[str, Any]]
 
@@ -71,6 +72,16 @@ def pair_paths(files: Files, required: Sequence[str] = REQUIRED) -> Dict[str, Pa
     return chosen
 
 
+def _check_exist(split: str, paths: Paths) -> None:
+    """A ``DataError`` naming the option (``data.files.train``, ``data.files.train.source`` ...) of a file of
+    ``split`` that is not there (nor gzipped beside it)."""
+    sides = ("",) if len(paths) == 1 else (".source", ".target")
+    for side, path in zip(sides, paths):
+        option = f"data.files.{split}{side}"
+        if find_text_file(path) is None and not path.is_dir():  # a folder: the reader says so
+            raise DataError(f"{option}={path}: no such file (nor {path.name}.gz beside it)")
+
+
 @dataclass(frozen=True)
 class UserFiles(Corpus):
     """``data.files``, laid out by ``paths`` (:func:`file_paths`, or :func:`pair_paths` for sentence pairs) and
@@ -83,8 +94,11 @@ class UserFiles(Corpus):
     name: str = "files"
 
     def read(self, request: CorpusRequest) -> Dict[str, Any]:
-        return {split: self.read_files(paths, request.options)
-                for split, paths in self.paths(request.files, request.required).items() if split in request.splits}
+        chosen = {split: paths for split, paths in self.paths(request.files, request.required).items()
+                  if split in request.splits}
+        for split, paths in chosen.items():
+            _check_exist(split, paths)
+        return {split: self.read_files(paths, request.options) for split, paths in chosen.items()}
 
     def where(self, split: str, request: CorpusRequest) -> str:
         return describe(self.paths(request.files, request.required)[split])
