@@ -94,21 +94,39 @@ class WordVectors:
         """
         if k < 1:
             raise ConfigError(f"k must be at least 1, got {k}")
-        exclude = list(exclude)
         if isinstance(word_or_vector, str):
-            query = self.unit[self._row(word_or_vector)]
-            exclude.append(word_or_vector)
-        else:
-            query = word_or_vector.detach().to("cpu", torch.float32).reshape(-1)
-            if query.numel() != self.dim:
-                raise ValueError(f"the query vector has {query.numel()} values, the word vectors {self.dim}")
-            norm = query.norm()
-            query = query / norm if norm > 0 else query
-        scores = self.unit @ query
+            return self.nearest([word_or_vector], k, exclude)[0]
+        query = word_or_vector.detach().to("cpu", torch.float32).reshape(-1)
+        if query.numel() != self.dim:
+            raise ValueError(f"the query vector has {query.numel()} values, the word vectors {self.dim}")
+        norm = query.norm()
+        return self._best(self.unit @ (query / norm if norm > 0 else query), self._allowed(exclude), k)
+
+    def nearest(self, words: Sequence[str], k: int = 10, exclude: Sequence[str] = ()) -> List[List[Tuple[str, float]]]:
+        """:meth:`neighbours` of several words at once, with one (words × vocabulary) product of unit vectors;
+        each word itself is excluded from its own answers."""
+        if k < 1:
+            raise ConfigError(f"k must be at least 1, got {k}")
+        rows = [self._row(word) for word in words]
+        scores = self.unit[rows] @ self.unit.T
+        allowed = self._allowed(exclude)
+        answers = []
+        for index, row in enumerate(rows):
+            own = allowed.clone()
+            own[row] = False
+            answers.append(self._best(scores[index], own, k))
+        return answers
+
+    def _allowed(self, exclude: Sequence[str]) -> Tensor:
+        """The rows that may answer: not a special token, not in ``exclude``."""
         allowed = self._answerable.clone()
         for word in exclude:
             if word in self.index:
                 allowed[self.index[word]] = False
+        return allowed
+
+    def _best(self, scores: Tensor, allowed: Tensor, k: int) -> List[Tuple[str, float]]:
+        """The ``k`` allowed rows with the highest ``scores``, best first, ties in vocabulary order."""
         candidates = allowed.nonzero().squeeze(1)
         order = torch.sort(scores[candidates], descending=True, stable=True).indices[:k]
         return [(self.words[int(row)], float(scores[row])) for row in candidates[order]]

@@ -28,7 +28,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "tasks": {"nn", "models", "decoding", "metrics", "data.corpora", "data.encoding", "data.batching",
               "checkpoints", "plots", "similarity"},
     "callbacks": {"tasks", "nn", "models", "data.encoding", "plots"},
-    "cli": {"tasks", "checkpoints", "data.corpora", "plots", "similarity", "export"},
+    "cli": {"tasks", "checkpoints", "data.corpora", "data.encoding", "metrics", "plots", "similarity", "export"},
     "export": {"nn", "models", "tasks"},
     "similarity": {"nn"},
     "plots": set(),

@@ -151,34 +151,39 @@ def test_checkpoint_without_vocabulary(tmp_path):
 # ---------------------------------------------------------------------------------------------- command line
 
 
-def test_command_prints_neighbours(vector_file, capsys):
-    main(["--vectors", str(vector_file), "apple", "-k", "2", "king"])
+def test_command_prints_one_line_of_neighbours_per_word(vector_file, capsys):
+    main(["--vectors", str(vector_file), "apple", "-k", "2", "king", "--scores"])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "apple"
-    assert lines[1].split() == ["pear", f"{cosine(TABLE['apple'], TABLE['pear']):.4f}"]
-    assert lines[2].split()[0] == "banana"
-    assert lines[3] == "king" and lines[4].split()[0] == "man" and len(lines) == 6
+    assert len(lines) == 2
+    assert lines[0].split()[0] == f"pear={cosine(TABLE['apple'], TABLE['pear']):.4f}"
+    assert lines[0].split()[1].startswith("banana=") and lines[1].split()[0].startswith("man=")
+
+
+def test_nearest_answers_as_neighbours_does_one_word_at_a_time():
+    vectors = WordVectors(WORDS, torch.tensor([TABLE[word] for word in WORDS]))
+    for k in (1, 3, len(WORDS)):
+        assert vectors.nearest(WORDS, k) == [vectors.neighbours(word, k) for word in WORDS]
+    assert vectors.nearest(["king", "man"], 2, exclude=["queen"]) == [vectors.neighbours("king", 2, ["queen"]),
+                                                                     vectors.neighbours("man", 2, ["queen"])]
 
 
 def test_command_analogy(vector_file, capsys):
-    main(["--vectors", str(vector_file), "--analogy", "man", "woman", "king", "-k", "1"])
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "man : woman :: king : ?"
-    assert lines[1].split()[0] == "queen" and len(lines) == 2
+    main(["--vectors", str(vector_file), "--analogy", "man", "woman", "king", "-k", "1", "--source"])
+    assert capsys.readouterr().out.splitlines() == ["man woman king\tqueen"]
 
 
 def test_command_reads_a_checkpoint(tmp_path, capsys):
     path = _checkpoint(tmp_path, {"vocabulary": {"tokens": WORDS}})
     main(["--ckpt", str(path), "apple", "-k", "1"])
-    assert capsys.readouterr().out.splitlines()[1].split()[0] == "pear"
+    assert capsys.readouterr().out.splitlines() == ["pear"]
 
 
 @pytest.mark.parametrize("arguments, message", [
     (["kingg"], "the word 'kingg' is not in the vocabulary"),
     (["--analogy", "man", "woman", "APPLE"], "did you mean 'apple', 'Apple'?"),
     (["king", "-k", "0"], "-k must be at least 1"),
-    ([], "give at least one WORD"),
-], ids=["unknown-word", "unknown-analogy-word", "bad-k", "nothing-asked"])
+    (["king", "--analogy", "man", "woman", "king"], "give --analogy A B C or words"),
+], ids=["unknown-word", "unknown-analogy-word", "bad-k", "words-and-analogy"])
 def test_command_errors_are_one_line(vector_file, capsys, arguments, message):
     with pytest.raises(SystemExit) as exit_:
         main(["--vectors", str(vector_file), *arguments])
@@ -199,12 +204,11 @@ def test_command_missing_file(tmp_path, capsys, option):
 
 def test_command_as_a_module(vector_file):
     done = subprocess.run([sys.executable, "-m", "seqmodels", "neighbours", "--vectors", str(vector_file),
-                           "--analogy", "man", "woman", "king", "apple", "-k", "1"],
-                          capture_output=True, text=True, timeout=120)
+                           "-k", "1", "--scores"], input="apple\n\nking\n", capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[:3] == ["apple", f"  pear  {cosine(TABLE['apple'], TABLE['pear']):.4f}", "man : woman :: king : ?"]
-    assert lines[3].split()[0] == "queen" and len(lines) == 4
+    assert done.stdout.splitlines() == [f"pear={cosine(TABLE['apple'], TABLE['pear']):.4f}", "",
+                                        f"man={cosine(TABLE['king'], TABLE['man']):.4f}"]
     failed = subprocess.run([sys.executable, "-m", "seqmodels", "neighbours", "--vectors", str(vector_file), "kingg"],
                             capture_output=True, text=True, timeout=120)
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1 and "'kingg'" in failed.stderr

@@ -12,7 +12,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, TypeVar, Union
+from typing import Callable, List, Optional, TypeVar, Union
 
 import torch
 
@@ -177,25 +177,3 @@ def read_stdin() -> List[str]:
     (:func:`~seqmodels.text_files.decode_text`: a byte-order mark dropped, ``\r\n`` read as ``\n``, a byte
     that is not UTF-8 or a NUL byte named by line)."""
     return split_lines(decode_text(sys.stdin.buffer.read(), "stdin"))
-
-
-def read_sentences(arguments: Sequence[str], verb: str, noun: str = "sentence", from_stdin: bool = True) -> List[str]:
-    """The sentences to ``verb``: the command-line ``arguments``, else (``from_stdin``) the non-blank lines of
-    stdin, strictly UTF-8.
-
-    Raises:
-        ConfigError: an argument is empty or blank (``sentence argument 2 is empty``).
-        DataError: stdin is not UTF-8, or holds no text at all.
-    """
-    stdin_hint = f", or no {noun} argument at all to read one {noun} a line from stdin" if from_stdin else ""
-    for number, sentence in enumerate(arguments, 1):
-        if not sentence.strip():
-            raise ConfigError(f"{noun} argument {number} is {'blank' if sentence else 'empty'}: give some text to "
-                              f"{verb}, not a {noun} without words{stdin_hint}")
-    if arguments or not from_stdin:
-        return list(arguments)
-    sentences = [line for line in read_stdin() if line.strip()]
-    if not sentences:
-        raise DataError(f"stdin: no text to {verb} (it is empty or blank); give {noun}s as arguments or one a line "
-                        "on stdin")
-    return sentences

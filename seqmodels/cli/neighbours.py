@@ -3,6 +3,10 @@
     seqmodels neighbours --vectors glove.6B.100d.txt frog king -k 5
     seqmodels neighbours --vectors glove.6B.100d.txt --analogy man woman king
     seqmodels neighbours --ckpt logs/lm/runs/<date>/checkpoints/last.ckpt paris
+    seqmodels neighbours --vectors glove.6B.100d.txt --input words.txt --output neighbours.txt --scores
+
+Each output line answers one input word (or the analogy): its ``-k`` neighbours, best first, separated by
+spaces; ``--scores`` writes each as ``word=cosine``, ``--source`` puts the query and a tab first.
 
 ``--vectors`` reads a word2vec (text or binary) or GloVe file. ``--ckpt`` reads the word embedding of a
 checkpoint written by train.py: the first ``state_dict`` entry whose key ends with ``embedding.weight``
@@ -21,6 +25,7 @@ import torch
 
 from seqmodels.checkpoints import read_checkpoint
 from seqmodels.cli.common import input_file, run_command
+from seqmodels.cli.lines import Inputs, add_line_arguments, check_line_arguments, read_inputs, write_answers
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.similarity import WordVectors
 
@@ -73,43 +78,56 @@ class _IntermixedParser(argparse.ArgumentParser):
         return self.parse_intermixed_args(args, namespace)
 
 
+PROG = "seqmodels neighbours"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _IntermixedParser(prog="seqmodels neighbours", description=__doc__.split("\n")[0])
+    parser = _IntermixedParser(prog=PROG, description=__doc__.split("\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--vectors", metavar="FILE", help="a word2vec (text or binary) or GloVe file (.gz read too)")
     source.add_argument("--ckpt", metavar="PATH", help="a checkpoint written by train.py (its word embedding)")
-    parser.add_argument("words", nargs="*", metavar="WORD", help="words whose nearest neighbours to print")
+    add_line_arguments(parser, "word")
     parser.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"),
                         help="print the answers of A is to B as C is to ? (e.g. man woman king)")
     parser.add_argument("-k", type=int, default=10, help="answers per query (default: 10)")
+    parser.add_argument("--scores", action="store_true", help="write each answer as word=cosine")
+    parser.add_argument("--source", action="store_true", help="put the query and a tab before its answers")
     return parser
 
 
 def neighbours_command(arguments: argparse.Namespace) -> None:
-    if not arguments.words and not arguments.analogy:
-        raise ConfigError("give at least one WORD or --analogy A B C")
+    check_line_arguments(arguments)
+    if arguments.analogy and (arguments.texts or arguments.input):
+        raise ConfigError("give --analogy A B C or words to find the neighbours of, not both")
     if arguments.k < 1:
         raise ConfigError(f"-k must be at least 1, got {arguments.k}")
     if arguments.vectors:
         vectors = WordVectors.load(input_file("--vectors", arguments.vectors, "vectors file"))
     else:
         vectors = checkpoint_vectors(input_file("--ckpt", arguments.ckpt, "checkpoint file"))
-    for word in arguments.words:
-        answers = vectors.neighbours(word, arguments.k)  # an unknown word fails before its line is printed
-        print(word)
-        print_answers(answers)
     if arguments.analogy:
         a, b, c = arguments.analogy
-        answers = vectors.analogy(a, b, c, arguments.k)
-        print(f"{a} : {b} :: {c} : ?")
-        print_answers(answers)
+        inputs = Inputs([f"{a} {b} {c}"], "--analogy")
+        write_answers(arguments, inputs, lambda _: [answer(" ".join(arguments.analogy),
+                                                           vectors.analogy(a, b, c, arguments.k), arguments)], PROG)
+        return
+    inputs = read_inputs(arguments, "look up", "word")
+
+    def predict(words: List[str]) -> List[str]:
+        queries = [word.strip() for word in words]
+        for query in queries:
+            if len(query.split()) != 1:
+                raise DataError(f"{inputs.source}: {query!r} is not one word; give one word a line")
+        return [answer(query, answers, arguments)
+                for query, answers in zip(queries, vectors.nearest(queries, arguments.k))]
+
+    write_answers(arguments, inputs, predict, PROG)
 
 
-def print_answers(answers: Sequence[Tuple[str, float]]) -> None:
-    """One ``  word  cosine`` line an answer, the words padded to a column."""
-    width = max((len(word) for word, _ in answers), default=0)
-    for word, score in answers:
-        print(f"  {word:<{width}}  {score:.4f}")
+def answer(query: str, answers: Sequence[Tuple[str, float]], arguments: argparse.Namespace) -> str:
+    """``[query<TAB>]word word ...`` (``word=cosine`` with ``--scores``), best first."""
+    words = " ".join(f"{word}={score:.4f}" if arguments.scores else word for word, score in answers)
+    return f"{query}\t{words}" if arguments.source else words
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -16,24 +16,14 @@ from seqmodels.cli import classify, neighbours, sample, score, tag, translate
 from seqmodels.cli.common import read_stdin, resolve_device
 from seqmodels.decoding import beam_search, greedy_search, next_token_distribution
 from seqmodels.errors import ConfigError, DataError
-from tests.app.hydra_helpers import TINY, TINY_NER, TINY_SENTIMENT, TINY_SEQ2SEQ, TINY_WORD2VEC, train
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bad_input" / "commands"
-TASKS = {"lm": (TINY, ["callbacks.ngram_baseline=null"]), "ner": (TINY_NER, []), "sentiment": (TINY_SENTIMENT, []),
-         "seq2seq": (TINY_SEQ2SEQ, []), "word2vec": (TINY_WORD2VEC, [])}
 
 
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
-    """A tiny trained checkpoint of every task (trained once for the module), and word2vec's vectors.txt."""
-    paths = {}
-    for name, (tiny, overrides) in TASKS.items():
-        folder = tmp_path_factory.mktemp(name)
-        train(folder, [*overrides, "test=false"], tiny=tiny)
-        paths[name] = str(folder / "checkpoints" / "last.ckpt")
-        if name == "word2vec":
-            paths["vectors"] = str(folder / "vectors.txt")
-    return paths
+@pytest.fixture
+def ckpt(command_checkpoints: Dict[str, str]) -> Dict[str, str]:
+    """A tiny trained checkpoint of every task, and word2vec's vectors.txt (tests/app/conftest.py)."""
+    return command_checkpoints
 
 
 def run(entry: ModuleType, argv: List[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -170,11 +160,11 @@ def test_stdin_is_strict_utf8_and_not_empty(ckpt, capsys, monkeypatch, command: 
 
 
 def test_stdin_lines_are_read_like_an_editor_shows_them(ckpt, capsys, monkeypatch) -> None:
-    """A byte-order mark and CRLF line ends are accepted, blank lines skipped: one output line per sentence."""
+    """A byte-order mark and CRLF line ends are accepted; a blank line gives a blank line."""
     code = run(translate, ["--ckpt", ckpt["seq2seq"], "--source"], capsys, monkeypatch,
                stdin=b"\xef\xbb\xbfthe 3rd of march 1998\r\n\r\n1/2/99\r\n")
     lines = capsys.readouterr().out.splitlines()
-    assert code == 0 and [line.split("\t")[0] for line in lines] == ["the 3rd of march 1998", "1/2/99"]
+    assert code == 0 and [line.split("\t")[0] for line in lines] == ["the 3rd of march 1998", "", "1/2/99"]
 
 
 def test_stdin_is_decoded_as_the_data_files_are(monkeypatch) -> None:
@@ -190,8 +180,9 @@ def test_stdin_is_decoded_as_the_data_files_are(monkeypatch) -> None:
 
 def test_folders_given_for_files_say_so(ckpt, capsys, monkeypatch) -> None:
     folder = str(FIXTURES / "a_folder")
-    for entry, argv in ((score, ["--ckpt", ckpt["lm"], "--file", folder]),
-                        (tag, ["--ckpt", ckpt["ner"], "--conll", folder]),
+    for entry, argv in ((score, ["--ckpt", ckpt["lm"], "--input", folder]),
+                        (tag, ["--ckpt", ckpt["ner"], "--conll", "--input", folder]),
+                        (classify, ["--ckpt", ckpt["sentiment"], "--output", folder]),
                         (neighbours, ["--vectors", folder, "king"]),
                         (neighbours, ["--ckpt", folder, "king"])):
         assert f"{folder}: is a folder, not a file" in fails(entry, argv, capsys, monkeypatch)
@@ -199,16 +190,17 @@ def test_folders_given_for_files_say_so(ckpt, capsys, monkeypatch) -> None:
 
 def test_tag_output_paths_are_checked_before_tagging(ckpt, tmp_path, capsys, monkeypatch) -> None:
     conll = str(FIXTURES / "tagged.conll")
-    base = ["--ckpt", ckpt["ner"], "--conll", conll]
+    base = ["--ckpt", ckpt["ner"], "--conll", "--input", conll]
     assert "--output /proc/nope/x: cannot write the file, its folder /proc/nope does not exist" in fails(
         tag, [*base, "--output", "/proc/nope/x"], capsys, monkeypatch)
     assert "--output /proc/x: cannot write the file (" in fails(tag, [*base, "--output", "/proc/x"], capsys,
                                                                 monkeypatch)
     assert f"--output {tmp_path}: is a folder, not a file" in fails(tag, [*base, "--output", str(tmp_path)], capsys,
                                                                     monkeypatch)
-    assert "it writes the tagged --conll sentences" in fails(
-        tag, ["--ckpt", ckpt["ner"], "--output", str(tmp_path / "x.conll"), "Harry"], capsys, monkeypatch)
-    assert "give sentences or --conll FILE, not both" in fails(tag, [*base, "Harry"], capsys, monkeypatch)
+    assert "--input " + conll + ": give texts as arguments or with --input, not both" in fails(
+        tag, [*base, "Harry"], capsys, monkeypatch)
+    assert "--conll reads CoNLL columns from --input FILE or stdin, not sentence arguments ('Harry')" in fails(
+        tag, ["--ckpt", ckpt["ner"], "--conll", "Harry"], capsys, monkeypatch)
     assert run(tag, [*base, "--output", str(tmp_path / "out.conll")], capsys, monkeypatch) == 0
     assert (tmp_path / "out.conll").read_text(encoding="utf-8").startswith("Harry B-PER ")
 

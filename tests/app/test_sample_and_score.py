@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -31,12 +32,31 @@ def test_sample_prints_seeded_continuations_of_the_prompt(checkpoint: Path, caps
 def test_score_prints_one_row_per_sentence(checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     sentences = tmp_path / "sentences.txt"
     sentences.write_text("The apple and pear salad.\n\nThe apple and pair salad.\n", encoding="utf-8")
-    score.main(["--ckpt", str(checkpoint), "--file", str(sentences), "x = 1"])
+    score.main(["--ckpt", str(checkpoint), "--input", str(sentences), "--source"])
     rows = capsys.readouterr().out.splitlines()
-    assert rows[0].split()[:2] == ["log", "P"]
-    assert [row.split(maxsplit=4)[-1] for row in rows[1:]] == ["x = 1", "The apple and pear salad.",
-                                                               "The apple and pair salad."]
-    assert all(float(row.split()[0]) < 0 for row in rows[1:])
+    assert [row.split("\t")[0] for row in rows] == ["The apple and pear salad.", "", "The apple and pair salad."]
+    for row in (rows[0], rows[2]):
+        text, log_prob, perplexity, tokens, unknown = row.split("\t")
+        assert float(log_prob) < 0 and int(tokens) == len(text) + 1 and int(unknown) == 0
+        assert float(perplexity) == pytest.approx(math.exp(-float(log_prob) / int(tokens)), rel=1e-3)
+
+
+def test_sample_continues_each_line_of_a_prompt_file(checkpoint: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    """Output line i holds the -n samples of prompt line i; a blank line stays blank; with --seed a line's samples
+    are those --prompt gives for it alone."""
+    prompts, output = tmp_path / "prompts.txt", tmp_path / "samples.txt"
+    prompts.write_text("The \n\nimport \n", encoding="utf-8")
+    options = ["-n", "2", "--max-length", "30", "--seed", "3"]
+    sample.main(["--ckpt", str(checkpoint), "--input", str(prompts), "--output", str(output), *options])
+    lines = output.read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
+    first, second = lines[0].split("\t"), lines[2].split("\t")
+    assert len(first) == 2 and all(text.startswith("The ") for text in first)
+    assert len(second) == 2 and all(text.startswith("import ") for text in second)
+    capsys.readouterr()
+    sample.main(["--ckpt", str(checkpoint), "--prompt", "import ", *options])
+    assert capsys.readouterr().out.splitlines() == second
 
 
 @pytest.mark.parametrize(
@@ -45,8 +65,8 @@ def test_score_prints_one_row_per_sentence(checkpoint: Path, tmp_path: Path, cap
         (sample, ["--prompt", "€€€"], "no character the model knows"),
         (sample, ["--temperature", "-1"], "temperature must be >= 0"),
         (sample, ["--top-k", "0"], "top_k must be >= 1"),
-        (score, [], "give sentences to score"),
-        (score, ["--file", "missing.txt"], "missing.txt: no such file"),
+        (score, ["--batch-size", "0", "x"], "--batch-size 0: must be at least 1"),
+        (score, ["--input", "missing.txt"], "--input missing.txt: no such file"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(checkpoint: Path, capsys: pytest.CaptureFixture, entry,

@@ -42,6 +42,7 @@ def test_each_family_trains_checkpoints_resumes_and_tags(tmp_path: Path, family:
     metrics = train(first, family_overrides(family), tiny=TINY_NER)
     assert 0.0 <= metrics["val/f1"] <= 1.0 and 0.0 < metrics["val/accuracy"] <= 1.0
     assert {"test/f1", "test/precision", "test/recall", "val/f1_PER", "val/f1_LOC", "val/f1_ORG"} <= set(metrics)
+    assert {f"{stage}/{score}_ORG" for stage in ("val", "test") for score in ("precision", "recall")} <= set(metrics)
     assert json.loads((first / "tags.json").read_text())[0] == "O"
     events = EventAccumulator(str(first / "tensorboard"), size_guidance={"tensors": 0})
     events.Reload()
@@ -124,11 +125,13 @@ def test_the_tag_command_tags_text_and_writes_conll(tmp_path: Path) -> None:
     conll = tmp_path / "in.txt"
     conll.write_text("Harry B-PER\nPotter I-PER\nsleeps O\n\nLondon B-LOC\n", encoding="utf-8")
     out = tmp_path / "out.conll"
-    written = subprocess.run([sys.executable, "-m", "seqmodels.cli.tag", "--ckpt", ckpt, "--conll", str(conll),
-                              "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    written = subprocess.run([sys.executable, "-m", "seqmodels.cli.tag", "--ckpt", ckpt, "--conll", "--input",
+                              str(conll), "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert written.returncode == 0, written.stderr
     lines = out.read_text(encoding="utf-8").split("\n")
     assert lines[0].split()[:2] == ["Harry", "B-PER"] and len(lines[0].split()) == 3 and lines[3] == ""
+    assert len(lines) == 6 and lines[4].split()[:2] == ["London", "B-LOC"]
+    assert "overall" in written.stderr  # the gold column is scored
     missing = subprocess.run([sys.executable, "-m", "seqmodels.cli.tag", "--ckpt", str(tmp_path / "nope.ckpt"), "x"],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "nope.ckpt" in missing.stderr and "Traceback" not in missing.stderr

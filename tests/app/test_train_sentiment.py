@@ -85,9 +85,12 @@ def test_the_classify_command(tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.strip().split("\n")
     assert len(lines) == 3 and lines[0].split("\t")[0] in ("0", "1") and "0=" in lines[0] and "1=" in lines[0]
+    plain = subprocess.run([sys.executable, "-m", "seqmodels.cli.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
+                            *TEXTS], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert [line.split("\t")[0] for line in lines] == plain.stdout.splitlines()  # the label alone by default
     empty = subprocess.run([sys.executable, "-m", "seqmodels.cli.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
                             "   "], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert empty.returncode == 2 and "without words" in empty.stderr and "Traceback" not in empty.stderr
+    assert empty.returncode == 2 and "text argument 1 is blank" in empty.stderr and "Traceback" not in empty.stderr
 
 
 # -- bad input ---------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def test_the_command_line_translates_with_beam_search_and_prints_the_attention(t
     assert header == list("the␣3rd␣of␣march␣1998")
     piped = subprocess.run(command[:7], input="Tue 17 Jun 2003\n\n", capture_output=True, text=True, cwd=ROOT,
                            check=True)
-    assert len(piped.stdout.splitlines()) == 1
+    assert len(piped.stdout.splitlines()) == 2 and piped.stdout.splitlines()[1] == ""  # a blank line stays
 
 
 @pytest.mark.parametrize("arguments,message", [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seqmodels.data.corpora.conll import TaggedSentence, read_conll, tokenize, write_conll
+from seqmodels.data.corpora.conll import TaggedSentence, column_sentences, read_conll, tokenize, write_conll
 from seqmodels.errors import DataError
 
 SHARED_DATA = Path(os.environ.get("SEQMODELS_DATA_DIR", Path(__file__).resolve().parents[3] / "shared" / "data"))
@@ -160,3 +160,13 @@ def test_conll2003_testa_counts() -> None:
     tags = {tag for s in sentences for tag in s.tags}
     allowed = {"O"} | {f"{prefix}-{kind}" for prefix in "BI" for kind in ("PER", "LOC", "ORG", "MISC")}
     assert tags <= allowed and {"O", "I-PER", "I-LOC", "I-ORG", "I-MISC"} <= tags
+
+
+def test_column_sentences_know_the_line_of_every_token() -> None:
+    lines = ["-DOCSTART- -X- O", "", "", "EU NNP B-ORG", "rejects VBZ O", "", "-DOCSTART- -X- O", "Peter NNP B-PER"]
+    sentences = column_sentences(lines, "text")
+    assert [(s.line, [row[0] for row in s.rows]) for s in sentences] == [(4, ["EU", "rejects"]), (8, ["Peter"])]
+    for sentence in sentences:
+        assert all(lines[sentence.line - 1 + i].split() == list(row) for i, row in enumerate(sentence.rows))
+    with pytest.raises(DataError, match=r"^text, line 5: expected 3 columns \(like line 4\), found 2$"):
+        column_sentences(["", "", "", "EU NNP B-ORG", "rejects O"], "text")

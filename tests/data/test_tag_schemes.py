@@ -6,8 +6,10 @@ import torch
 
 from seqmodels.data.encoding.tag_schemes import (
     SCHEMES,
+    TagError,
     allowed_transitions,
     convert,
+    detect_scheme,
     entity_type,
     from_spans,
     spans,
@@ -280,3 +282,27 @@ def test_allowed_transitions_forbids_tags_foreign_to_the_scheme() -> None:
     assert not start[3:].any() and not end[3:].any() and not moves[3:].any() and not moves[:, 3:].any()
     with pytest.raises(ValueError, match="iob1, iob2, bioes"):
         allowed_transitions(names, "bilou")
+
+
+@pytest.mark.parametrize("sentences, scheme", [
+    ([["I-PER", "I-PER", "O", "I-LOC"]], "iob1"),
+    ([["B-PER", "I-PER", "O"], ["I-LOC"]], "iob1"),          # one entity that starts with I- decides
+    ([["I-PER", "B-PER", "O"]], "iob1"),
+    ([["B-PER", "I-PER", "O", "B-LOC"]], "iob2"),
+    ([["B-PER", "E-PER", "S-LOC"]], "bioes"),
+    ([["S-LOC"]], "bioes"),
+    ([["O", "O"], []], None),                                 # nothing tells
+], ids=["iob1", "iob1-later", "iob1-b-after-same", "iob2", "bioes", "bioes-single", "all-o"])
+def test_detect_scheme_reads_the_prefixes(sentences, scheme) -> None:
+    assert detect_scheme(sentences) == scheme
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_detect_scheme_finds_the_scheme_convert_wrote(scheme) -> None:
+    iob1 = ["I-PER", "I-PER", "O", "I-LOC", "B-LOC", "O", "I-MISC"]
+    assert detect_scheme([convert(iob1, "iob1", scheme)]) == scheme
+
+
+def test_detect_scheme_names_a_malformed_tag() -> None:
+    with pytest.raises(TagError, match="position 1"):
+        detect_scheme([["O", "X-PER"]])

@@ -49,56 +49,65 @@ class TaggedSentence:
             )
 
 
+@dataclass(frozen=True)
+class ColumnSentence:
+    """The token lines of one sentence of a CoNLL column text: ``rows[i]`` holds the fields of its token ``i``,
+    found on line ``line + i`` (1-based) of the text."""
+
+    line: int
+    rows: Tuple[Tuple[str, ...], ...]
+
+
+def column_sentences(lines: Sequence[str], source: str) -> List[ColumnSentence]:
+    """The sentences of a CoNLL column text, read line by line: runs of token lines, with blank and
+    ``-DOCSTART-`` lines between them (several in a row, or none after the last sentence, are fine).
+
+    Raises:
+        DataError: a token line has another number of fields than the first one (``source``, its line named).
+    """
+    sentences: List[ColumnSentence] = []
+    rows: List[Tuple[str, ...]] = []
+    columns = first_line = 0
+    for number, line in enumerate([*lines, ""], start=1):
+        fields = tuple(line.split())
+        if not fields or fields[0] == DOCSTART:
+            if rows:
+                sentences.append(ColumnSentence(number - len(rows), tuple(rows)))
+                rows = []
+            continue
+        if not columns:
+            columns, first_line = len(fields), number
+        elif len(fields) != columns:
+            raise DataError(f"{source}, line {number}: expected {columns} columns (like line {first_line}), "
+                            f"found {len(fields)}")
+        rows.append(fields)
+    return sentences
+
+
 def read_conll(path: PathLike, tag_column: int = -1, token_column: int = 0) -> List[TaggedSentence]:
     """The sentences of a CoNLL column file (UTF-8, ``.gz`` read transparently, Windows line endings accepted).
 
     Fields are separated by spaces or tabs; ``token_column`` and ``tag_column`` pick the columns by index
     (negative counts from the end: the default ``-1`` is the NER column of CoNLL-2003 and the tag of the
-    two-column ``token tag`` format). ``-DOCSTART-`` lines are skipped; blank lines end sentences (several in a
-    row, or none after the last sentence, are fine). Raises ``DataError`` naming the file and line when a line
-    has a different number of columns than the first one, when a column index is out of range, and when the
-    file holds no sentence.
+    two-column ``token tag`` format). ``-DOCSTART-`` lines are skipped; blank lines end sentences (see
+    :func:`column_sentences`). Raises ``DataError`` naming the file and line when a line has a different number
+    of columns than the first one, when a column index is out of range, and when the file holds no sentence.
     """
     path = resolve_text_file(path)
-    lines = read_lines(path)
-    sentences: list[TaggedSentence] = []
-    tokens: List[str] = []
-    tags: List[str] = []
-    columns = first_line = sentence_line = 0
-    token_index = tag_index = 0
-
-    def end_sentence() -> None:
-        if tokens:
-            sentences.append(TaggedSentence(tuple(tokens), tuple(tags), sentence_line))
-            tokens.clear()
-            tags.clear()
-
-    for number, line in enumerate(lines, start=1):
-        fields = line.split()
-        if not fields or fields[0] == DOCSTART:
-            end_sentence()
-            continue
-        if not columns:
-            columns, first_line = len(fields), number
-            token_index = _column_index(token_column, "token_column", columns, path, number)
-            tag_index = _column_index(tag_column, "tag_column", columns, path, number)
-            if token_index == tag_index:
-                raise DataError(
-                    f"{path}, line {number}: token_column={token_column} and tag_column={tag_column} are the same "
-                    f"column of {columns}; choose two different columns"
-                )
-        elif len(fields) != columns:
-            raise DataError(
-                f"{path}, line {number}: expected {columns} columns (like line {first_line}), found {len(fields)}"
-            )
-        if not tokens:
-            sentence_line = number
-        tokens.append(fields[token_index])
-        tags.append(fields[tag_index])
-    end_sentence()
+    sentences = column_sentences(read_lines(path), str(path))
     if not sentences:
         raise DataError(f"{path}: no sentence in the file (only {DOCSTART} and blank lines)")
-    return sentences
+    first = sentences[0]
+    columns = len(first.rows[0])
+    token_index = _column_index(token_column, "token_column", columns, path, first.line)
+    tag_index = _column_index(tag_column, "tag_column", columns, path, first.line)
+    if token_index == tag_index:
+        raise DataError(
+            f"{path}, line {first.line}: token_column={token_column} and tag_column={tag_column} are the same "
+            f"column of {columns}; choose two different columns"
+        )
+    return [TaggedSentence(tuple(row[token_index] for row in sentence.rows),
+                           tuple(row[tag_index] for row in sentence.rows), sentence.line) for sentence in sentences]
 
 
 def _column_index(index: int, option: str, columns: int, path: Path, line: int) -> int:

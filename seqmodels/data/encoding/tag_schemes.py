@@ -14,7 +14,7 @@ A tag is ``"O"`` or ``"<prefix>-<TYPE>"`` with prefix ``B`` (begin), ``I`` (insi
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -57,6 +57,31 @@ def split_tag(tag: str) -> Tuple[str, Optional[str]]:
 def entity_type(tag: str) -> Optional[str]:
     """The entity type of ``tag`` (``"I-LOC"`` -> ``"LOC"``), ``None`` for ``"O"``; malformed -> :class:`DataError`."""
     return split_tag(tag)[1]
+
+
+def detect_scheme(sentences: Iterable[Sequence[str]]) -> Optional[str]:
+    """The scheme the tag sequences are written in, read from their prefixes; ``None`` when no tag tells
+    (every tag ``"O"``).
+
+    * ``"bioes"`` when any tag is ``E-X`` or ``S-X``;
+    * ``"iob1"`` when an entity starts with ``I-X`` (first in its sentence, after ``O`` or after another type):
+      IOB1 begins entities that way, IOB2 never does;
+    * ``"iob2"`` when there are entities and every one starts with ``B-X``.
+
+    A malformed tag raises :class:`TagError` (its position in the sentence).
+    """
+    found: Optional[str] = None
+    for tags in sentences:
+        previous: Tuple[str, Optional[str]] = ("O", None)
+        for prefix, type_ in _split_all(tags):
+            if prefix in ("E", "S"):
+                return "bioes"
+            if prefix == "I" and (previous[0] == "O" or previous[1] != type_):
+                found = "iob1"
+            elif prefix == "B" and found is None:
+                found = "iob2"
+            previous = (prefix, type_)
+    return found
 
 
 def _split_all(tags: Sequence[str]) -> List[Tuple[str, Optional[str]]]:
