@@ -24,13 +24,14 @@ from seqmodels.errors import ConfigError, DataError
 from seqmodels.run_folder import run_folder
 from seqmodels.tasks.base import SequenceTask
 from seqmodels.tasks.registry import load
-from seqmodels.train import LIGHTNING_PYTREE_WARNING, build, check_accelerator, floats
+from seqmodels.train import LIGHTNING_PYTREE_WARNING, build, check_accelerator, configure_lightning_logging, floats
 
 Metrics = Dict[str, Union[float, str, None]]
 
 
 def run(cfg: DictConfig) -> Metrics:
     """Test ``cfg.ckpt_path`` on the test split; return the metrics written to the JSON file."""
+    configure_lightning_logging()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=LIGHTNING_PYTREE_WARNING, category=FutureWarning)
         return _run(cfg)

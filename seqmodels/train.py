@@ -28,11 +28,13 @@ import pytorch_lightning as pl
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.callbacks import ModelSummary
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 from pytorch_lightning.utilities import rank_zero_info, rank_zero_only
 from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
 from seqmodels.callbacks.divergence import DivergenceGuard
+from seqmodels.callbacks.model_summary import ParameterSummary
 from seqmodels.callbacks.results import ResultsCallback
 from seqmodels.callbacks.resume_state import ResumeState
 from seqmodels.checkpoints import SafeCheckpointIO, read_checkpoint
@@ -44,22 +46,24 @@ from seqmodels.tasks.base import HP_METRIC, MAX, SequenceTask
 # Lightning 2.6 calls a torch.utils._pytree check that torch >= 2.10 deprecates: nothing a user can act on.
 LIGHTNING_PYTREE_WARNING = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
 _LIGHTNING_LOGGERS = ("pytorch_lightning", "lightning_fabric")
+_ADVERTISED = ("litlogger", "litmodels")  # the packages Lightning's tips advertise
 
 
 def _no_advert(record: logging.LogRecord) -> bool:
-    """False for Lightning's "Tip: ... try installing litlogger" line, which advertises a cloud service."""
-    return "litlogger" not in str(record.msg)
+    """False for Lightning's "Tip: ... try installing litlogger" (every run) and "... litmodels" (a run without a
+    ModelCheckpoint: callbacks=none) lines, which advertise cloud services."""
+    return not any(package in str(record.msg) for package in _ADVERTISED)
 
 
 def run(cfg: DictConfig) -> Dict[str, float]:
     """Train, test and return every logged metric (floats), e.g. ``{"val/ppl": 4.2, "test/ppl": 4.5}``."""
-    _configure_lightning_logging()
+    configure_lightning_logging()
     with warnings.catch_warnings():  # restored when the run ends
         warnings.filterwarnings("ignore", message=LIGHTNING_PYTREE_WARNING, category=FutureWarning)
         return _run(cfg)
 
 
-def _configure_lightning_logging() -> None:
+def configure_lightning_logging() -> None:
     """Without Lightning's advertising tip. Lightning's loggers keep their messages to their own console handler
     (``propagate=False``) when they are imported before logging is configured: under Hydra, which sets the root
     logger's console and ``train.log`` handlers, they hand them to the root instead, so that the run folder's
@@ -100,9 +104,11 @@ def _run(cfg: DictConfig) -> Dict[str, float]:
     _check_objective(cfg, task)
     # never switched off: a diverging run stops at once, and a resumed run draws the same random numbers
     callbacks = [*_build_all(cfg.get("callbacks"), "callbacks"), DivergenceGuard(), ResumeState()]
+    callbacks += _model_summary(cfg, callbacks)
     loggers: List[Logger] = _build_all(cfg.get("logger"), "logger")
+    # enable_model_summary=False: Lightning adds none of its own (ours, or the user's, is in the callbacks)
     trainer: pl.Trainer = build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
-                                 plugins=[SafeCheckpointIO()])
+                                 plugins=[SafeCheckpointIO()], enable_model_summary=False)
     _write_run_files(cfg, datamodule, output_dir, loggers, task)
 
     if cfg.get("train", True):
@@ -126,7 +132,7 @@ def _run(cfg: DictConfig) -> Dict[str, float]:
 _TRAINER_INTEGERS = ("max_epochs", "min_epochs", "max_steps", "min_steps", "log_every_n_steps",
                      "check_val_every_n_epoch", "accumulate_grad_batches", "num_sanity_val_steps")
 _TRAINER_AMOUNTS = ("gradient_clip_val", "limit_train_batches", "limit_val_batches", "limit_test_batches",
-                    "val_check_interval")
+                    "val_check_interval", "overfit_batches")
 
 
 def _check_run_options(cfg: DictConfig) -> None:
@@ -163,6 +169,14 @@ def _check_objective(cfg: DictConfig, task: SequenceTask) -> None:
         better = "higher" if declared == MAX else "lower"
         raise ConfigError(f"optimized_mode={mode}, but {task.main_metric} is better when {better} ({declared}): "
                           "the checkpoint would keep the worst model; leave optimized_mode out, it follows the task")
+
+
+def _model_summary(cfg: DictConfig, callbacks: List[pl.Callback]) -> List[pl.Callback]:
+    """The summary of the task's modules printed when training starts, without Lightning's FLOPs column (all 0
+    here): none when trainer.enable_model_summary=false or the callbacks hold a ModelSummary of their own."""
+    if not OmegaConf.select(cfg, "trainer.enable_model_summary", default=True):
+        return []
+    return [] if any(isinstance(callback, ModelSummary) for callback in callbacks) else [ParameterSummary()]
 
 
 def check_accelerator(accelerator: Optional[str]) -> None:

@@ -12,6 +12,9 @@ import pytest
 import torch
 from lightning_fabric.utilities.data import _set_sampler_epoch
 from pytorch_lightning.accelerators import CUDAAccelerator
+from pytorch_lightning.trainer.connectors.data_connector import _resolve_overfit_batches
+from pytorch_lightning.trainer.states import RunningStage
+from pytorch_lightning.utilities import CombinedLoader
 
 from seqmodels.data.batching.language_modeling import ContiguousBatches
 from seqmodels.data.corpora.builtin import pydoc_topics_lines
@@ -67,8 +70,9 @@ def _lm_sentences(tmp_path: Path) -> Tuple[TaskData, Keys]:
     return data, lambda batch: _rows(batch[0], batch[2])
 
 
-def _trainer(rank: int, world_size: int, epoch: int = 0) -> SimpleNamespace:
-    return SimpleNamespace(global_rank=rank, world_size=world_size, accelerator=None, current_epoch=epoch)
+def _trainer(rank: int, world_size: int, epoch: int = 0, overfit_batches: int = 0) -> SimpleNamespace:
+    return SimpleNamespace(global_rank=rank, world_size=world_size, accelerator=None, current_epoch=epoch,
+                           overfit_batches=overfit_batches)
 
 
 def _epoch(data: TaskData, keys: Keys, split: str, world_size: int, epoch: int = 0) -> List[List[Hashable]]:
@@ -97,6 +101,27 @@ def test_ranks_share_each_epoch_evenly_and_evaluate_every_sample_once(make, tmp_
         assert _samples(ranks) == _samples(single)
     assert _epoch(data, keys, "train", 2, 0)[0] != _epoch(data, keys, "train", 2, 1)[0]
     assert _samples(_epoch(data, keys, "valid", 2)) == _samples(_epoch(data, keys, "valid", 1))
+
+
+def _bptt(tmp_path: Path) -> Tuple[TaskData, Keys]:
+    data = LanguageModelData(corpus="files", files=_pydoc_files(tmp_path), batch_size=4, eval_batch_size=3, bptt=20)
+    return data, lambda batch: _rows(batch[0], torch.full((len(batch[0]),), batch[0].size(1)))
+
+
+@pytest.mark.parametrize("make", [_classification, _tagging, _translation, _word2vec, _lm_sentences, _bptt])
+def test_overfit_batches_keeps_the_loader_and_trains_on_the_same_batches_every_epoch(make, tmp_path: Path) -> None:
+    data, keys = make(tmp_path)
+    data.setup("fit")
+    data.trainer = _trainer(0, 1, overfit_batches=3)
+    combined = CombinedLoader(data.train_dataloader(), "max_size_cycle")
+    loader = combined.flattened[0]
+    _resolve_overfit_batches(combined, RunningStage.TRAINING)  # what Lightning's fit loop does when overfitting
+    assert combined.flattened == [loader]  # kept: still resumable, no sampler swapped in
+    epochs = []
+    for epoch in (0, 1):
+        _set_sampler_epoch(loader, epoch)
+        epochs.append([keys(batch) for batch in loader][:3])
+    assert epochs[0] == epochs[1] and len(epochs[0]) == 3
 
 
 def test_translation_batches_keep_the_positions_in_the_whole_split(tmp_path: Path) -> None:

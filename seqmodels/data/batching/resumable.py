@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterator, Protocol, runtime_checkable
 
 import torch
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader, SequentialSampler
 
 
 @runtime_checkable
@@ -33,10 +33,12 @@ class BatchOrder(Protocol):
         """Leave out the first ``batches`` batches of the next pass (once)."""
 
 
-class InOrder(Sampler[int]):
-    """0, 1, …, n − 1 every epoch: the order of a dataset whose items are whole batches (BPTT streams)."""
+class InOrder(SequentialSampler):
+    """0, 1, …, n − 1 every epoch: the order of a dataset whose items are whole batches (BPTT streams). It is a
+    ``SequentialSampler``, so Lightning's ``overfit_batches`` (which replaces any other sampler by one) keeps it."""
 
     def __init__(self, size: int) -> None:
+        super().__init__(range(size))
         self.size, self.epoch, self._skip = size, 0, 0
 
     def set_epoch(self, epoch: int) -> None:

@@ -108,7 +108,10 @@ class TaskData(pl.LightningDataModule, ABC):
         return self.corpus.where(split, self.request)
 
     def train_dataloader(self) -> DataLoader:
-        return self.split_loader("train", self.batch_size, shuffle=True)
+        # Lightning's overfit_batches (debug=overfit): the same first batches every epoch, unshuffled, as Lightning
+        # makes its own samplers; it keeps our loaders, whose ``sampler`` is a SequentialSampler
+        overfitting = self.trainer is not None and self.trainer.overfit_batches > 0
+        return self.split_loader("train", self.batch_size, shuffle=not overfitting)
 
     def val_dataloader(self) -> DataLoader:
         return self.split_loader("valid", self.eval_batch_size, shuffle=False)
