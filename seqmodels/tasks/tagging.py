@@ -150,8 +150,9 @@ class TaggingTask(SequenceTask):
         self.log(f"{stage}/accuracy", self.accuracy[stage].compute())
         for name in ("precision", "recall"):
             self.log(f"{stage}/{name}", scores[name])
-        for entity in self.entity_types:
-            self.log(f"{stage}/f1_{entity}", scores[f"f1/{entity}"])
+        for entity in self.entity_types:  # {stage}/precision_PER, recall_PER, f1_PER ...
+            for name in ("precision", "recall", "f1"):
+                self.log(f"{stage}/{name}_{entity}", scores[f"{name}/{entity}"])
         self.span_f1[stage].reset()
         self.accuracy[stage].reset()
         return scores
