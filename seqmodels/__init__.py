@@ -2,7 +2,9 @@
 
 ``seqmodels.load(path)`` returns the trained task in any checkpoint ``train.py`` wrote (a TaggingTask, a
 LanguageModelTask, ... or a user's own task). The public names below are imported on first use, so that
-``import seqmodels`` stays light (no torch until one is used).
+``import seqmodels`` stays light (no torch until one is used): the tasks, the recurrent layer and its cells with
+the registries that extend them (``register_cell``, ``register_task``, ``register_corpus``; docs/ARCHITECTURE.md),
+word vectors, and the errors.
 """
 
 from importlib import import_module
@@ -19,6 +21,13 @@ _PUBLIC = {  # name -> the module that defines it
     "TaggingTask": "seqmodels.tasks.tagging",
     "TranslationTask": "seqmodels.tasks.translation",
     "Word2VecTask": "seqmodels.tasks.word2vec",
+    "register_task": "seqmodels.tasks.registry",
+    "RecurrentCell": "seqmodels.nn.recurrent_cell",
+    "Recurrent": "seqmodels.nn.recurrent",
+    "RecurrentOptions": "seqmodels.nn.recurrent_options",
+    "register_cell": "seqmodels.nn.cell_registry",
+    "register_corpus": "seqmodels.data.corpora.registry",
+    "WordVectors": "seqmodels.similarity",
     "SeqmodelsError": "seqmodels.errors",
     "ConfigError": "seqmodels.errors",
     "DataError": "seqmodels.errors",

@@ -35,3 +35,9 @@ def test_import_seqmodels_is_light_and_exposes_load_lazily() -> None:
     code = ("import sys, seqmodels; light = 'torch' not in sys.modules; "
             "print(light, seqmodels.load.__module__, seqmodels.TaggingTask.__name__, 'load' in dir(seqmodels))")
     assert python(code) == "True seqmodels.tasks.registry TaggingTask True"
+
+
+def test_every_public_name_is_what_its_module_defines() -> None:
+    code = ("import importlib, seqmodels; print(all(getattr(seqmodels, name) is getattr(importlib.import_module("
+            "seqmodels._PUBLIC[name]), name) for name in seqmodels.__all__), len(seqmodels.__all__))")
+    assert python(code) == f"True {len(__import__('seqmodels').__all__)}"
