@@ -50,7 +50,8 @@ class ClassificationTask(SequenceTask):
     main_metrics = {"val/accuracy": MAX}
     export_kind = "classifier"
     next_commands = ("seqmodels classify --ckpt {ckpt} --all 'the food was not good'",
-                     "python eval.py ckpt_path={ckpt}")
+                     "seqmodels classify --ckpt {ckpt} --input your_texts.txt --output labels.txt",
+                     "python eval.py ckpt_path={ckpt}", "seqmodels export --ckpt {ckpt} --output exported/")
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint
 
     def __init__(

@@ -65,7 +65,8 @@ class LanguageModelTask(SequenceTask):
     main_metrics = {"val/ppl": MIN}
     export_kind = "language_model"
     next_commands = ("seqmodels sample --ckpt {ckpt} -n 3 --temperature 0.8",
-                     "seqmodels score --ckpt {ckpt} 'a sentence to score'", "python eval.py ckpt_path={ckpt}")
+                     "seqmodels score --ckpt {ckpt} --input your_sentences.txt --output scores.tsv",
+                     "python eval.py ckpt_path={ckpt}", "seqmodels export --ckpt {ckpt} --output exported/")
 
     def __init__(
         self,

@@ -44,7 +44,8 @@ class TaggingTask(SequenceTask):
     main_metrics = {"val/f1": MAX}
     export_kind = "tagger"
     next_commands = ("seqmodels tag --ckpt {ckpt} 'Harry Potter met Hermione Granger in London.'",
-                     "python eval.py ckpt_path={ckpt}")
+                     "seqmodels tag --ckpt {ckpt} --conll --input your_test.conll --output tagged.conll",
+                     "python eval.py ckpt_path={ckpt}", "seqmodels export --ckpt {ckpt} --output exported/")
     reload_overrides = {"pretrained_vectors": None}  # a trained model's embeddings are in its checkpoint
 
     def __init__(

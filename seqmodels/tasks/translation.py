@@ -78,8 +78,8 @@ class TranslationTask(SequenceTask):
     main_metrics = {"val/bleu": MAX, "val/exact_match": MAX, "val/token_accuracy": MAX, "val/ppl": MIN,
                     "val/loss": MIN}
     export_kind = "seq2seq"
-    next_commands = ("seqmodels translate --ckpt {ckpt} --source < your_sentences.txt",
-                     "python eval.py ckpt_path={ckpt}")
+    next_commands = ("seqmodels translate --ckpt {ckpt} --input your_sentences.txt --output translations.txt",
+                     "python eval.py ckpt_path={ckpt}", "seqmodels export --ckpt {ckpt} --output exported/")
 
     def __init__(
         self,

@@ -93,7 +93,7 @@ def test_train_py_writes_the_runs_log_to_train_log_without_the_advertising_tip(t
     # the summary ends with the commands to try next, on the run's own checkpoint: they work as printed
     next_lines = log[log.index("Try next:"):].splitlines()[1:]
     assert [shlex.split(line)[:2] for line in next_lines] == [["seqmodels", "sample"], ["seqmodels", "score"],
-                                                              ["python", "eval.py"]]
+                                                              ["python", "eval.py"], ["seqmodels", "export"]]
     sample = shlex.split(next_lines[0])
     assert Path(sample[3]).parent == tmp_path / "checkpoints" and Path(sample[3]).is_file()
     sampled = subprocess.run([sys.executable, "-m", *sample], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -102,6 +102,9 @@ def test_train_py_writes_the_runs_log_to_train_log_without_the_advertising_tip(t
     evaluated = subprocess.run([sys.executable, *evaluate, f"output={tmp_path / 'eval.json'}"], cwd=ROOT,
                                capture_output=True, text=True, timeout=300)
     assert evaluated.returncode == 0 and "test/ppl" in (tmp_path / "eval.json").read_text(), evaluated.stderr
+    exported = subprocess.run([sys.executable, "-m", *shlex.split(next_lines[3])], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+    assert exported.returncode == 0 and list((tmp_path / "exported").glob("*.pt")), exported.stderr
 
 
 @pytest.mark.parametrize("task", [LanguageModelTask, TaggingTask, ClassificationTask, TranslationTask, Word2VecTask])
