@@ -1,21 +1,28 @@
-"""The trained networks as TorchScript, to run with torch alone (no seqmodels, Lightning or Hydra): what
-``seqmodels export`` writes (:mod:`seqmodels.cli.export`).
+"""The trained networks as TorchScript or ONNX files, to run without seqmodels, Lightning or Hydra (torch alone,
+or onnxruntime): what ``seqmodels export`` writes (:mod:`seqmodels.cli.export`).
 
 A language model is exported as its step (tokens, state -> logits, state), a tagger as its emissions (the CRF's
 transitions go into the JSON: decode them with Viterbi), a classifier as its logits, a seq2seq model as two
-files: its encoder and its decoder step. Each ``<name>.pt`` has ``<name>.json`` beside it: the vocabulary, the
-inputs and outputs, the backends that were traced. The networks are traced (``torch.jit.trace``) on the backend
-``auto`` picks, fused where the cell has a torch kernel, else scripted; a cell with neither cannot be exported
-(the reference backend's Python loop would be traced at one length). Word2vec and memory-problem checkpoints
-are not exported.
+files: its encoder and its decoder step. Each ``<name>.pt`` (or ``<name>.onnx``) has ``<name>.json`` beside it:
+the vocabulary, the inputs and outputs, the backends that were traced. The networks are traced
+(``torch.jit.trace``) on the backend ``auto`` picks, fused where the cell has a torch kernel, else scripted; a cell
+with neither cannot be exported (the reference backend's Python loop would be traced at one length). ONNX takes
+the fused backend alone: the legacy exporter (``dynamo=False``; the dynamo one stops at the networks' checks of
+their lengths) maps torch's recurrent ops to ONNX's with the batch and lengths as dynamic axes, and cannot convert
+the scripted backend's TorchScript loop. Word2vec and memory-problem checkpoints are not exported.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from types import ModuleType
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -29,7 +36,7 @@ from seqmodels.tasks.language_modeling import LanguageModelTask
 from seqmodels.tasks.tagging import TaggingTask
 from seqmodels.tasks.translation import TranslationTask
 
-FORMATS = ("torchscript",)
+FORMATS = ("torchscript", "onnx")
 Example = Tuple[Tensor, ...]
 Description = Dict[str, Any]
 Part = Tuple[nn.Module, Example, Description]  # a module to trace, an input to trace it on, its inputs and outputs
@@ -172,9 +179,9 @@ EXPORTERS: Dict[str, Callable[[Any], Parts]] = {
     "language_model": language_model, "tagger": tagger, "classifier": classifier, "seq2seq": seq2seq}
 
 
-def fix_backends(network: nn.Module, checkpoint: str) -> List[str]:
+def fix_backends(network: nn.Module, checkpoint: str, file_format: str = "torchscript") -> List[str]:
     """Set every Recurrent of ``network`` to the backend ``auto`` picks, fused or scripted; ConfigError for a cell
-    that has only the reference backend."""
+    that has only the reference backend, or for ONNX, one that is not fused."""
     chosen = []
     for module in network.modules():
         if isinstance(module, Recurrent):
@@ -183,29 +190,101 @@ def fix_backends(network: nn.Module, checkpoint: str) -> List[str]:
     if "reference" in chosen:
         raise ConfigError(f"--ckpt {checkpoint}: its cell runs only on the reference backend, whose time loop "
                           "cannot be exported; export a model whose cell has a fused or scripted kernel")
+    if file_format == "onnx" and "scripted" in chosen:
+        raise ConfigError(f"--format onnx: the cell of --ckpt {checkpoint} has no fused kernel and the ONNX "
+                          "exporter cannot convert the scripted backend's TorchScript loop; use --format torchscript")
     return chosen
 
 
-def export(task: SequenceTask, folder: Path, checkpoint: str) -> List[Path]:
-    """Trace ``task``'s network into ``folder/<name>.pt`` files, each with ``<name>.json`` beside it; their paths."""
+def onnx_package() -> ModuleType:
+    """The onnx package; ConfigError saying how to install it when it is missing."""
+    try:
+        import onnx
+    except ImportError:
+        raise ConfigError('--format onnx: the onnx package is not installed; pip install -e ".[onnx]"') from None
+    return onnx
+
+
+def write_torchscript(module: nn.Module, example: Example, description: Description, path: Path) -> Description:
+    with warnings.catch_warnings():  # the shapes and lengths it warns of are checked by tests/export
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        torch.jit.trace(module, example, check_trace=False).save(str(path))
+    return description
+
+
+def dynamic_axes(spec: Dict[str, str]) -> Dict[int, str]:
+    """The named dimensions of a spec's shape, "(B, T, 12)" -> {0: "B", 1: "T"}."""
+    dims = [dim.strip() for dim in spec["shape"].strip("()").split(",") if dim.strip()]
+    return {i: dim for i, dim in enumerate(dims) if not dim.isdigit()}
+
+
+@contextmanager
+def without_packing_warnings() -> Iterator[None]:
+    """Drop the lines torch's C++ ONNX passes print on stderr (fd 2, beyond ``warnings``) that PackPadded and
+    PadPacked have no shape inference: tests/export checks the files on other shapes. Other lines are kept."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            sys.stderr.write("".join(line for line in caught.read().decode(errors="replace").splitlines(True)
+                                     if "shape inference of prim::Pa" not in line))
+
+
+def write_onnx(module: nn.Module, example: Example, description: Description, path: Path) -> Description:
+    """Export with every named dimension dynamic; the description of the file's inputs (those the network reads:
+    the exporter drops the others), outputs (a state given back is named ``<name>_out``) and ONNX opset."""
+    inputs = description["inputs"]
+    taken = {spec["name"] for spec in inputs}
+    outputs = [{**spec, "name": spec["name"] + "_out" if spec["name"] in taken else spec["name"]}
+               for spec in description["outputs"]]
+    with warnings.catch_warnings():  # the tracer's, the legacy exporter's deprecation, and its doubt about other
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)  # batch sizes: tests/export checks them
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
+        with without_packing_warnings():
+            torch.onnx.export(module, example, str(path), dynamo=False,
+                              input_names=[spec["name"] for spec in inputs],
+                              output_names=[spec["name"] for spec in outputs],
+                              dynamic_axes={spec["name"]: dynamic_axes(spec) for spec in (*inputs, *outputs)})
+    model = onnx_package().load(str(path))
+    kept = {value.name for value in model.graph.input}
+    return {"inputs": [spec for spec in inputs if spec["name"] in kept], "outputs": outputs,
+            "opset": max(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))}
+
+
+# --format -> the file suffix and what writes a part into such a file
+WRITERS: Dict[str, Tuple[str, Callable[[nn.Module, Example, Description, Path], Description]]] = {
+    "torchscript": (".pt", write_torchscript), "onnx": (".onnx", write_onnx)}
+
+
+def export(task: SequenceTask, folder: Path, checkpoint: str, file_format: str = "torchscript") -> List[Path]:
+    """Trace ``task``'s network into ``folder/<name>.pt`` (or ``.onnx``) files, each with ``<name>.json`` beside
+    it; their paths."""
     exporter = EXPORTERS.get(task.export_kind or "")
     if exporter is None:
         raise ConfigError(f"--ckpt {checkpoint}: holds a {type(task).__name__}; export supports language models, "
                           "taggers, classifiers and seq2seq translation")
-    backends = fix_backends(task.network, checkpoint)
+    if file_format == "onnx":
+        onnx_package()
+    backends = fix_backends(task.network, checkpoint, file_format)
+    suffix, write = WRITERS[file_format]
     device = next(task.network.parameters()).device
     with torch.no_grad():
         parts, shared = exporter(task.eval())
         paths = []
         for name, (module, example, description) in parts.items():
-            with warnings.catch_warnings():  # the shapes and lengths it warns of are checked by tests/export
-                warnings.simplefilter("ignore", torch.jit.TracerWarning)
-                traced = torch.jit.trace(module.eval(), tuple(part.to(device) for part in example), check_trace=False)
-            paths.append(folder / f"{name}.pt")
-            traced.save(str(paths[-1]))
-            meta = {"task": type(task).__name__, "format": "torchscript", "file": paths[-1].name,
+            paths.append(folder / f"{name}{suffix}")
+            described = write(module.eval(), tuple(part.to(device) for part in example), description, paths[-1])
+            meta = {"task": type(task).__name__, "format": file_format, "file": paths[-1].name,
                     "backends": backends, "torch": torch.__version__, "checkpoint": str(checkpoint),
-                    **description, **shared}
+                    **described, **shared}
             (folder / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
     return paths

@@ -1,10 +1,10 @@
-"""Export a trained network as TorchScript, to run with torch alone (no seqmodels needed).
+"""Export a trained network as TorchScript or ONNX, to run with torch alone or onnxruntime (no seqmodels needed).
 
-    seqmodels export --ckpt logs/ner/runs/<date>/checkpoints/last.ckpt --output exported/
+    seqmodels export --ckpt logs/ner/runs/<date>/checkpoints/last.ckpt --output exported/ [--format onnx]
 
-writes ``exported/tagging.pt`` (``torch.jit.load`` reads it) and ``exported/tagging.json`` beside it (the
-vocabulary, the inputs and outputs); a seq2seq model gives two files, its encoder and its decoder step. What each
-task exports: :mod:`seqmodels.export`.
+writes ``exported/tagging.pt`` (``torch.jit.load`` reads it; ``tagging.onnx`` with ``--format onnx``) and
+``exported/tagging.json`` beside it (the vocabulary, the inputs and outputs); a seq2seq model gives two files, its
+encoder and its decoder step. What each task exports: :mod:`seqmodels.export`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from seqmodels.tasks.registry import load
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seqmodels export", description=__doc__.split("\n")[0])
     add_checkpoint_argument(parser)
-    parser.add_argument("--format", default="torchscript", choices=FORMATS, help="what to write (torchscript)")
+    parser.add_argument("--format", default="torchscript", choices=FORMATS,
+                        help='what to write: torchscript (.pt) or onnx (.onnx; needs pip install -e ".[onnx]")')
     parser.add_argument("--output", default="exported", metavar="DIR", help="the folder to write into")
     return parser
 
@@ -29,7 +30,7 @@ def export_command(arguments: argparse.Namespace) -> None:
     device = resolve_device(arguments.device)
     path = input_file("--ckpt", arguments.ckpt, "checkpoint file")
     folder = output_folder("--output", arguments.output)
-    for written in export(load(path, map_location=device), folder, arguments.ckpt):
+    for written in export(load(path, map_location=device), folder, arguments.ckpt, arguments.format):
         print(written)
 
 
