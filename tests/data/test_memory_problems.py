@@ -88,7 +88,7 @@ def test_shards_give_every_rank_as_many_training_batches() -> None:
 
     class Trainer:
         def __init__(self, rank: int) -> None:
-            self.global_rank, self.world_size, self.accelerator = rank, 2, None
+            self.global_rank, self.world_size, self.accelerator, self.overfit_batches = rank, 2, None, 0
 
     seen = []
     for rank in (0, 1):
