@@ -1,20 +1,20 @@
-"""Learning word embeddings (word2vec: skip-gram or CBOW, negative sampling or the full softmax) as a
-LightningModule. The main metric is the validation loss; after training, the embedding matrix E is what
-users keep: written as ``vectors.txt`` (word2vec text format, see ``callbacks.ExportVectors``), shown in
-TensorBoard's projector, and queried with ``seqmodels neighbours``.
+"""Learning word embeddings (word2vec: skip-gram or CBOW; negative sampling, the full softmax or the
+hierarchical softmax) as a LightningModule. The main metric is the validation loss; after training, the
+embedding matrix E is what users keep: written as ``vectors.txt`` (word2vec text format, see
+``callbacks.ExportVectors``), shown in TensorBoard's projector, and queried with ``seqmodels neighbours``.
 """
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional
+from typing import Any, List, Mapping, Optional, Sequence
 
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from seqmodels.data.batching.word2vec import Word2VecBatch
 from seqmodels.data.encoding.vocabulary import Vocabulary
-from seqmodels.errors import ConfigError
-from seqmodels.models.word2vec import Word2Vec
+from seqmodels.errors import ConfigError, check_choice
+from seqmodels.models.word2vec import LOSSES, Word2Vec
 from seqmodels.similarity import WordVectors
 from seqmodels.tasks.base import MIN, SequenceTask
 
@@ -23,7 +23,10 @@ class Word2VecTask(SequenceTask):
     """Trains E so that words that share contexts get close vectors.
 
     Args:
-        vocabulary: ``Vocabulary.to_dict()``; architecture: "skipgram" or "cbow"; negatives: K (0: softmax).
+        vocabulary: ``Vocabulary.to_dict()``; architecture: "skipgram" or "cbow"; negatives: K noise words
+            per example (0: none); counts: the training counts of the words (the data's ``task_arguments()``).
+        output: "negative_sampling" (needs negatives > 0), "softmax" or "hierarchical_softmax" (both need
+            negatives = 0); None: negative sampling when negatives > 0, else the softmax.
         model: the ``model`` config; only ``embedding_size`` (the size of each word vector) applies here.
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
         probe_words: words whose nearest neighbours are shown in TensorBoard after each validation
@@ -42,6 +45,8 @@ class Word2VecTask(SequenceTask):
         architecture: str = "skipgram",
         negatives: int = 5,
         probe_words: Optional[List[str]] = None,
+        output: Optional[str] = None,
+        counts: Optional[Sequence[int]] = None,
     ) -> None:
         super().__init__(optimizer, lr_decay)
         self.save_hyperparameters(logger=False)
@@ -50,8 +55,8 @@ class Word2VecTask(SequenceTask):
             raise ConfigError("model.embedding_size is not set: it is the size of the word vectors")
         self.network: Word2Vec = self.build_network(  # type: ignore[assignment]
             Word2Vec, vocab_size=len(self.vocabulary), embedding_size=model["embedding_size"],
-            architecture=architecture, loss="negative_sampling" if negatives > 0 else "softmax",
-            pad_id=self.vocabulary.pad_id,
+            architecture=architecture, loss=output_layer(output, negatives), pad_id=self.vocabulary.pad_id,
+            counts=counts,
         )
         self.probe_words = probe_words or self.vocabulary.tokens[4:9]
         self.val_loss = MeanMetric()  # val/loss, weighted by examples
@@ -82,3 +87,14 @@ class Word2VecTask(SequenceTask):
         vectors = self.word_vectors()
         return [f"{word}: " + ", ".join(f"{near} ({score:.2f})" for near, score in vectors.neighbours(word, k=8))
                 for word in self.probe_words if word in vectors]
+
+
+def output_layer(output: Optional[str], negatives: int) -> str:
+    """``task.output`` checked against ``data.negatives`` (null: negative sampling when K > 0, else the softmax)."""
+    if output is None:
+        return "negative_sampling" if negatives > 0 else "softmax"
+    check_choice("task.output", output, LOSSES)
+    if (output == "negative_sampling") != (negatives > 0):
+        raise ConfigError(f"task.output={output} with data.negatives={negatives}: negative sampling needs noise words "
+                          f"(data.negatives > 0), the softmax and the hierarchical softmax none (data.negatives=0)")
+    return output

@@ -3,6 +3,7 @@ the embedded corpus, writes vectors.txt that the vectors reader and the neighbou
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from seqmodels.tasks.word2vec import Word2VecTask
 from tests.app.hydra_helpers import SHARED_DATA, TINY_WORD2VEC, train
 
 VARIANTS = {"skipgram_negative_sampling": [], "cbow_negative_sampling": ["data.architecture=cbow"],
-            "skipgram_softmax": ["data.negatives=0"]}
+            "skipgram_softmax": ["data.negatives=0"],
+            "cbow_hierarchical_softmax": ["data.architecture=cbow", "data.negatives=0",
+                                          "task.output=hierarchical_softmax"]}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -25,8 +28,29 @@ def test_word2vec_trains_and_exports_vectors_that_read_back(tmp_path: Path, vari
     task = Word2VecTask.load(tmp_path / "checkpoints" / "last.ckpt")
     assert words == task.vocabulary.tokens[4:] and vectors.shape == (len(words), 8)
     torch.testing.assert_close(vectors, task.network.vectors()[4:])  # exactly the trained E, special rows left out
-    assert (task.network.loss_name == "softmax") == (variant == "skipgram_softmax")
+    assert task.network.loss_name == variant.split("_", 1)[1]
     assert task.network.architecture == variant.split("_")[0]
+
+
+def test_the_hierarchical_softmax_learns(tmp_path: Path) -> None:
+    """At the start (v_n = 0) every branch is 1/2: the loss is the mean path length times log 2, whatever E is
+    (the Huffman tree's own guess, close to the unigram entropy). Training brings the validation loss below it
+    (without subsampling, which would train on another distribution of words than validation's)."""
+    from seqmodels.data.modules.word2vec import Word2VecData
+
+    overrides = ["data.negatives=0", "data.subsample=0", "task.output=hierarchical_softmax"]
+    train(tmp_path, [*overrides, "trainer.limit_train_batches=200"], tiny=TINY_WORD2VEC)
+    network = Word2VecTask.load(tmp_path / "checkpoints" / "last.ckpt").network
+    data = Word2VecData(negatives=0, subsample=0, batch_size=64, eval_batch_size=256)
+    data.setup()
+    batch = next(iter(data.val_dataloader()))
+    with torch.no_grad():
+        trained = network.loss(batch.inputs, batch.targets).item()
+        network.output_embedding.weight.zero_()
+        start = network.loss(batch.inputs, batch.targets).item()
+    depths = network.output_embedding.tree.lengths[batch.targets].double()
+    assert start == pytest.approx(depths.mean().item() * math.log(2), rel=1e-5)
+    assert trained < start - 0.03
 
 
 def test_neighbours_of_a_trained_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,8 +79,12 @@ def test_the_validation_loss_is_the_same_for_the_same_weights(tmp_path: Path) ->
     assert torch.equal(first.negatives, second.negatives) and first.negatives.shape[1] == 5
 
 
-@pytest.mark.parametrize("override, message", [("data.architecture=glove", "data.architecture='glove'"),
-                                               ("data.window=0", "data.window=0: must be an integer >= 1")])
+@pytest.mark.parametrize("override, message", [
+    ("data.architecture=glove", "data.architecture='glove'"),
+    ("data.window=0", "data.window=0: must be an integer >= 1"),
+    ("task.output=tree", r"task.output='tree': choose one of \['negative_sampling', 'softmax', 'hierarchical_"),
+    ("task.output=hierarchical_softmax", "task.output=hierarchical_softmax with data.negatives=5: negative sampling"),
+])
 def test_bad_options_are_clear_errors_naming_them(tmp_path: Path, override: str, message: str) -> None:
     from seqmodels.errors import ConfigError
 

@@ -84,9 +84,9 @@ def test_cbow_averages_only_the_context_words_that_are_not_padding() -> None:
 
 
 @pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
-@pytest.mark.parametrize("loss", ["negative_sampling", "softmax"])
+@pytest.mark.parametrize("loss", ["negative_sampling", "softmax", "hierarchical_softmax"])
 def test_gradients_reach_both_embeddings(architecture: str, loss: str) -> None:
-    model = Word2Vec(20, embedding_size=4, architecture=architecture, loss=loss)
+    model = Word2Vec(20, embedding_size=4, architecture=architecture, loss=loss, counts=list(range(20)))
     with torch.no_grad():
         model.output_embedding.weight.normal_()  # θ = 0 at the start gives E no gradient in the first step
     inputs = torch.randint(1, 20, (8,)) if architecture == "skipgram" else torch.randint(0, 20, (8, 4))
@@ -110,8 +110,25 @@ def test_bad_options_are_config_errors_naming_the_option() -> None:
         Word2Vec(10).loss(torch.tensor([1]), torch.tensor([2]))
     with pytest.raises(ValueError, match="negatives"):
         Word2Vec(10, loss="softmax").loss(torch.tensor([1]), torch.tensor([2]), torch.tensor([[3]]))
+    with pytest.raises(ConfigError, match="model.loss='hierarchical_softmax' needs the counts of the 10 words, got 3"):
+        Word2Vec(10, loss="hierarchical_softmax", counts=[1, 2, 3])
     with pytest.raises(ValueError, match="CBOW inputs"):
         Word2Vec(10, architecture="cbow").loss(torch.tensor([1]), torch.tensor([2]), torch.tensor([[3]]))
+
+
+def test_the_hierarchical_softmax_loss_is_minus_the_mean_log_probability_of_the_targets() -> None:
+    model = hand_set_hierarchical(Word2Vec(5, embedding_size=2, loss="hierarchical_softmax", counts=[0, 5, 3, 1, 1]))
+    centres, targets = torch.tensor([1, 2, 4]), torch.tensor([2, 3, 1])
+    log_probs = model.output_embedding.log_probs(model.input_embedding(centres))          # (3, V), sums to 1
+    torch.testing.assert_close(log_probs.exp().sum(dim=1), torch.ones(3))
+    torch.testing.assert_close(model.loss(centres, targets), -log_probs[torch.arange(3), targets].mean())
+
+
+def hand_set_hierarchical(model: Word2Vec) -> Word2Vec:
+    with torch.no_grad():
+        model.input_embedding.weight.copy_(torch.tensor(E))
+        model.output_embedding.weight.copy_(torch.tensor(THETA[1:]))                 # V - 1 = 4 inner nodes
+    return model
 
 
 def test_skipgram_with_negative_sampling_learns_two_groups_of_words() -> None:

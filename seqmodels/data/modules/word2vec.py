@@ -84,7 +84,7 @@ class Word2VecData(LineCorpusData):
 
     def task_arguments(self) -> Dict[str, Any]:
         return {"vocabulary": self.vocabulary.to_dict(), "architecture": self.architecture,
-                "negatives": self.negatives}
+                "negatives": self.negatives, "counts": self.counts.tolist()}
 
     def examples(self, split: str) -> TensorDataset:
         """This epoch's (input, target) examples of ``split`` (training: subsampled, dynamic windows), the same
