@@ -28,9 +28,11 @@ ALLOWED: Dict[str, Set[str]] = {
     "tasks": {"nn", "models", "decoding", "metrics", "data.corpora", "data.encoding", "data.batching",
               "checkpoints", "plots", "similarity"},
     "callbacks": {"tasks", "nn", "models", "data.encoding", "plots"},
-    "cli": {"tasks", "checkpoints", "data.corpora", "data.encoding", "metrics", "plots", "similarity", "export"},
+    "cli": {"tasks", "checkpoints", "data.corpora", "data.encoding", "metrics", "plots", "similarity", "debiasing",
+            "export"},
     "export": {"nn", "models", "tasks"},
     "similarity": {"nn"},
+    "debiasing": {"nn", "similarity"},
     "plots": set(),
     "sweeps": set(),
 }

@@ -18,7 +18,7 @@ import sys
 from types import ModuleType
 from typing import List, Optional, Sequence
 
-COMMANDS = ("sample", "score", "tag", "classify", "translate", "neighbours", "export")
+COMMANDS = ("sample", "score", "tag", "classify", "translate", "neighbours", "debias", "export")
 
 
 def command_module(name: str) -> ModuleType:
