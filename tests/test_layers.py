@@ -29,10 +29,11 @@ ALLOWED: Dict[str, Set[str]] = {
               "checkpoints", "plots", "similarity"},
     "callbacks": {"tasks", "nn", "models", "data.encoding", "plots"},
     "cli": {"tasks", "checkpoints", "data.corpora", "data.encoding", "metrics", "plots", "similarity", "debiasing",
-            "export"},
+            "word_evaluations", "export"},
     "export": {"nn", "models", "tasks"},
     "similarity": {"nn"},
     "debiasing": {"nn", "similarity"},
+    "word_evaluations": {"similarity"},
     "plots": set(),
     "sweeps": set(),
 }
