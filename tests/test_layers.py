@@ -27,7 +27,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "checkpoints": set(),
     "tasks": {"nn", "models", "decoding", "metrics", "data.corpora", "data.encoding", "data.batching",
               "checkpoints", "plots", "similarity"},
-    "callbacks": {"tasks", "nn", "models", "data.encoding", "plots"},
+    "callbacks": {"tasks", "nn", "models", "data.encoding", "plots", "similarity", "word_evaluations"},
     "cli": {"tasks", "checkpoints", "data.corpora", "data.encoding", "metrics", "plots", "similarity", "debiasing",
             "word_evaluations", "export"},
     "export": {"nn", "models", "tasks"},

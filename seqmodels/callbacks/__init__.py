@@ -9,6 +9,7 @@ from seqmodels.callbacks.model_summary import ParameterSummary
 from seqmodels.callbacks.ngram_baseline import NGramBaseline
 from seqmodels.callbacks.results import ResultsCallback
 from seqmodels.callbacks.text_samples import TextSamples
+from seqmodels.callbacks.word_vector_evaluations import WordVectorEvaluations
 
 __all__ = ["AttentionMaps", "BestCheckpoint", "EmbeddingProjector", "ExportVectors", "GradientFlow", "NGramBaseline",
-           "ParameterSummary", "ResultsCallback", "TextSamples"]
+           "ParameterSummary", "ResultsCallback", "TextSamples", "WordVectorEvaluations"]
