@@ -1,25 +1,32 @@
-"""word2vec (Mikolov et al. 2013): word vectors learnt by predicting a word's neighbours.
+"""word2vec (Mikolov et al. 2013): word vectors learnt by predicting a word from its neighbours.
 
-With the embedding matrix E (V, D) (the vectors kept afterwards), the output vectors θ (V, D), a context
-word c with one-hot vector o_c and a target word t:
+With the embedding matrix E (V, D) (the vectors kept afterwards), the output vectors θ (V, D), a centre word t
+(the word to predict, as in the word2vec C code) and its neighbours c = x_{i+d}, 1 <= |d| <= W:
 
-    e_c = E o_c                                                  (skip-gram: the centre word's vector)
-    e_c = (1 / |C|) Σ_{c ∈ C} E o_c                              (CBOW: the mean of the context words' vectors)
+    e_c = E o_c                                                  (skip-gram: one example per neighbour c)
+    e_C = Σ_{c ∈ C} ω_c E o_c / Σ_{c ∈ C} ω_c                    (CBOW: the weighted mean of the neighbours)
 
-    softmax:            L = -log softmax(θ e_c)_t = -θ_t·e_c + log Σ_v exp(θ_v·e_c)
-    negative sampling:  L = -log σ(θ_t·e_c) - Σ_{k=1..K} log σ(-θ_{n_k}·e_c),   n_k ~ P_noise
-    hierarchical:       L = -Σ_j log σ(±v_{n(t,j)}·e_c)      along t's path in the Huffman tree of the counts
+    softmax:            L = -log softmax(θ e)_t = -θ_t·e + log Σ_v exp(θ_v·e)
+    negative sampling:  L = -log σ(θ_t·e) - Σ_{k=1..K} log σ(-θ_{n_k}·e),   n_k ~ P_noise
+    hierarchical:       L = -Σ_j log σ(±v_{n(t,j)}·e)      along t's path in the Huffman tree of the counts
+
+and the batch's loss Σ ω·L, each example weighted by ω (the probability that word2vec's dynamic window reaches
+it, see :mod:`seqmodels.data.batching.word2vec`). Summed, not averaged: with plain SGD that is the C code's
+one update per example (lr 0.025, decaying linearly to 0), whatever the batch size.
 
 Negative sampling (SGNS) turns the V-way softmax into K + 1 binary questions "is this word a real
-neighbour of c?" (the negatives n_k come from ``seqmodels.data.batching.skipgram_pairs.NegativeSampler``).
-The hierarchical softmax (:mod:`seqmodels.nn.hierarchical_softmax`) asks the log2 V questions "left or right?"
-on the way from the root to t instead: its V - 1 inner-node vectors v_n take the place of θ.
+neighbour of c?" (the negatives n_k come from ``seqmodels.data.batching.word_sampling.NegativeSampler``).
+A centre word's K noise words serve all its neighbours (Ji et al. 2016, "Parallelizing word2vec in shared and
+distributed memory"), so that the 2W pairs of a window are one small matrix product (2W + 1, D) × (D, K + 1)
+instead of 2W (K + 1) separate dot products: the same objective in expectation, a fraction of the memory
+traffic. The hierarchical softmax (:mod:`seqmodels.nn.hierarchical_softmax`) asks the log2 V questions "left or
+right?" on the way from the root to t instead: its V - 1 inner-node vectors v_n take the place of θ.
 As in the C code, E starts uniform in ±0.5 / D and θ at zero.
 """
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -33,17 +40,28 @@ ARCHITECTURES = ("skipgram", "cbow")
 LOSSES = ("negative_sampling", "softmax", "hierarchical_softmax")
 
 
+class Word2VecLoss(NamedTuple):
+    """The loss of a batch: ``total`` = Σ ω·L over its examples, ``weight`` = Σ ω (the examples, weighted)."""
+
+    total: Tensor
+    weight: Tensor
+
+    def mean(self) -> Tensor:
+        """Σ ω·L / Σ ω: the loss per example (0 for a batch without one)."""
+        return self.total / self.weight.clamp(min=1e-12)
+
+
 class Word2Vec(nn.Module):
     """Skip-gram or CBOW over a vocabulary of ``vocab_size`` ids, with a softmax or negative-sampling loss.
 
     Args:
         vocab_size: V.
         embedding_size: D.
-        architecture: "skipgram" (a centre word predicts each neighbour) or "cbow" (the neighbours
+        architecture: "skipgram" (each neighbour predicts the centre word) or "cbow" (the neighbours
             together predict the centre word).
         loss: "negative_sampling" (θ is an nn.Embedding), "softmax" (θ is an nn.Linear(D, V) without
             bias, so θ_t is row t of its weight in both cases) or "hierarchical_softmax" (a HierarchicalSoftmax).
-        pad_id: the id that pads CBOW contexts; its row of E stays zero.
+        pad_id: the id that pads the runs past the corpus' ends; its row of E stays zero.
         counts: (V,) the training counts of the words, which shape the hierarchical softmax's tree.
     """
 
@@ -75,51 +93,77 @@ class Word2Vec(nn.Module):
         with torch.no_grad():
             self.input_embedding.weight[pad_id].zero_()
 
-    def encode(self, inputs: Tensor) -> Tensor:
-        """e_c (N, D): E o_c for skip-gram centre ids (N,); the mean of the non-pad E o_c for CBOW contexts (N, C).
+    def windows(self, tokens: Tensor, width: int) -> Tensor:
+        """The vectors of every centre word's window: e_{i+d} = E o_{x_{i+d}} for d = -W..W, (N, 2W + 1, D).
 
-        A CBOW row of pads only gives the zero vector.
+        ``tokens`` (chunks, L + 2W) are runs of L centre words with W words each side
+        (:class:`~seqmodels.data.batching.word2vec.Word2VecBatch`), width = 2W + 1: each word's vector is looked
+        up once and the N = chunks · L windows are read as overlapping views of the looked-up rows.
         """
-        if self.architecture == "skipgram":
-            if inputs.dim() != 1:
-                raise ValueError(f"skip-gram inputs are centre ids (N,), got shape {tuple(inputs.shape)}")
-            return self.input_embedding(inputs)                                       # e_c = E o_c
-        if inputs.dim() != 2:
-            raise ValueError(f"CBOW inputs are context ids (N, C), got shape {tuple(inputs.shape)}")
-        present = (inputs != self.pad_id).unsqueeze(-1).to(self.input_embedding.weight.dtype)   # (N, C, 1)
-        total = (self.input_embedding(inputs) * present).sum(dim=1)                   # Σ_{c ∈ C} E o_c
-        return total / present.sum(dim=1).clamp(min=1)                                # / |C|
+        vectors = self.input_embedding(tokens)                                        # (chunks, L + 2W, D)
+        windows = vectors.unfold(1, width, 1).transpose(2, 3)                         # (chunks, L, 2W + 1, D)
+        return windows.reshape(-1, width, vectors.size(-1))
 
-    def loss(self, inputs: Tensor, targets: Tensor, negatives: Optional[Tensor] = None) -> Tensor:
-        """The mean of L over the N examples (see the module docstring).
+    def loss(self, tokens: Tensor, weights: Tensor, negatives: Optional[Tensor] = None) -> Word2VecLoss:
+        """Σ ω·L over the batch's examples, and Σ ω (see the module docstring).
 
         Args:
-            inputs: centre ids (N,) for skip-gram, context ids (N, C) padded with ``pad_id`` for CBOW.
-            targets: t (N,).
-            negatives: n_k (N, K), needed for negative sampling, unused (must be None) for the softmaxes.
+            tokens: (chunks, L + 2W) runs of centre words with their windows; the centre words are the targets t.
+            weights: (chunks, L, 2W + 1) ω of each (centre word, window column), 0 where there is no neighbour.
+            negatives: (chunks, L, K) n_k of each centre word, needed for negative sampling, None for the softmaxes.
+        Returns:
+            skip-gram: one example per (neighbour c, centre t) pair, weighted by ω; CBOW: one example per centre
+            word with a neighbour, e_c the ω-weighted mean of its neighbours' vectors, weight 1.
         """
-        hidden = self.encode(inputs)                                                  # e_c (N, D)
-        if targets.shape != hidden.shape[:1]:
-            raise ValueError(f"targets must be (N,) = {tuple(hidden.shape[:1])}, got {tuple(targets.shape)}")
+        if weights.dim() != 3 or tokens.dim() != 2 or weights.size(-1) % 2 != 1 or tokens.shape != (
+                weights.size(0), weights.size(1) + weights.size(-1) - 1):
+            raise ValueError(f"tokens (chunks, L + 2W) and weights (chunks, L, 2W + 1) do not fit: "
+                             f"{tuple(tokens.shape)} and {tuple(weights.shape)}")
         if self.loss_name != "negative_sampling" and negatives is not None:
             raise ValueError(f"negatives are for model.loss='negative_sampling'; {self.loss_name} takes none")
-        if self.loss_name == "hierarchical_softmax":
-            return self.output_embedding.loss(hidden, targets)                       # mean -Σ_j log σ(±v·e_c)
-        if self.loss_name == "softmax":
-            total = linear_cross_entropy(hidden, self.output_embedding.weight, None, targets)  # Σ -log softmax(θ e_c)_t
-            return total / max(targets.numel(), 1)
-        if negatives is None:
-            raise ConfigError("model.loss='negative_sampling' needs negatives (N, K): ids from a NegativeSampler")
-        if negatives.dim() != 2 or negatives.size(0) != targets.numel():
-            raise ValueError(f"negatives must be (N, K) with N = {targets.numel()}, got {tuple(negatives.shape)}")
-        positive = (self.output_embedding(targets) * hidden).sum(dim=-1)              # θ_t·e_c (N,)
-        negative = torch.bmm(self.output_embedding(negatives), hidden.unsqueeze(-1)).squeeze(-1)  # θ_{n_k}·e_c (N, K)
-        losses = -F.logsigmoid(positive) - F.logsigmoid(-negative).sum(dim=-1)  # -log σ(θ_t·e_c) - Σ log σ(-θ_n·e_c)
-        return losses.mean()
+        if self.loss_name == "negative_sampling":
+            if negatives is None:
+                raise ConfigError("model.loss='negative_sampling' needs negatives (chunks, L, K): ids from a "
+                                  "NegativeSampler")
+            if negatives.dim() != 3 or negatives.shape[:2] != weights.shape[:2]:
+                raise ValueError(f"negatives must be (chunks, L, K) = {tuple(weights.shape[:2])} + (K,), got "
+                                 f"{tuple(negatives.shape)}")
+            negatives = negatives.reshape(-1, negatives.size(-1))                   # (N, K)
+        width, length = weights.size(-1), weights.size(1)
+        targets = tokens[:, width // 2:width // 2 + length].reshape(-1)              # t (N,): the centre words
+        hidden = self.windows(tokens, width)                                          # e_{i+d} (N, 2W + 1, D)
+        omega = weights.reshape(-1, width).to(hidden.dtype)                           # ω (N, 2W + 1)
+        if self.architecture == "cbow":
+            total = omega.sum(dim=1, keepdim=True)
+            present = total.squeeze(1) > 0                                            # centre words with a neighbour
+            hidden = ((omega.unsqueeze(-1) * hidden).sum(dim=1) / total.clamp(min=1e-12))[present].unsqueeze(1)
+            targets, omega = targets[present], omega.new_ones(int(present.sum()), 1)  # e_c = Σ ω e / Σ ω (M, 1, D)
+            negatives = negatives[present] if negatives is not None else None
+        return Word2VecLoss(self._weighted_loss(hidden, omega, targets, negatives), omega.sum())
 
-    def forward(self, inputs: Tensor, targets: Tensor, negatives: Optional[Tensor] = None) -> Tensor:
-        """``self.loss(inputs, targets, negatives)``."""
-        return self.loss(inputs, targets, negatives)
+    def _weighted_loss(self, hidden: Tensor, omega: Tensor, targets: Tensor, negatives: Optional[Tensor]) -> Tensor:
+        """Σ_{i,c} ω_ic L(e_ic -> t_i) for inputs e (N, C, D), weights ω (N, C), targets t (N,)."""
+        if negatives is not None:
+            outputs = self.output_embedding(torch.cat([targets.unsqueeze(1), negatives], dim=1))  # θ_t, θ_{n_k}
+            scores = torch.bmm(hidden, outputs.transpose(1, 2))                     # (N, C, K + 1)
+            losses = -F.logsigmoid(scores[..., 0]) - F.logsigmoid(-scores[..., 1:]).sum(dim=-1)  # (N, C)
+            return (losses * omega).sum()  # the K noise words of a centre word serve all its neighbours
+        total = hidden.new_zeros(())
+        every_target = targets.unsqueeze(1).expand_as(omega)
+        for value in torch.unique(omega[omega > 0]).tolist():                        # one term per weight ω(d)
+            chosen = omega == value
+            total = total + value * self._negative_log_likelihood(hidden[chosen], every_target[chosen])
+        return total
+
+    def _negative_log_likelihood(self, hidden: Tensor, targets: Tensor) -> Tensor:
+        """Σ_i -log P(t_i | e_i) under the softmax or the hierarchical softmax, for e (M, D) and t (M,)."""
+        if self.loss_name == "hierarchical_softmax":
+            return -self.output_embedding.log_prob(hidden, targets).sum()            # Σ_j -log σ(±v·e)
+        return linear_cross_entropy(hidden, self.output_embedding.weight, None, targets)  # Σ -log softmax(θ e)_t
+
+    def forward(self, tokens: Tensor, weights: Tensor, negatives: Optional[Tensor] = None) -> Word2VecLoss:
+        """``self.loss(tokens, weights, negatives)``."""
+        return self.loss(tokens, weights, negatives)
 
     def vectors(self) -> Tensor:
         """The word vectors E (V, D), detached: row w is the vector of id w."""

@@ -65,12 +65,14 @@ class Word2VecTask(SequenceTask):
         return self.network.input_embedding
 
     def _step(self, batch: Word2VecBatch, stage: str) -> Tensor:
-        loss = self.network.loss(batch.inputs, batch.targets, batch.negatives)
+        """Logs the loss per example (Σ ω·L / Σ ω) and returns the sum Σ ω·L that the optimiser follows."""
+        loss = self.network.loss(batch.tokens, batch.weights, batch.negatives)
+        examples = float(loss.weight)
         if stage == "val":  # logged once per epoch, with hp/best, by on_validation_epoch_end
-            self.val_loss.update(loss, weight=batch.targets.numel())
+            self.val_loss.update(loss.mean(), weight=examples)
         else:
-            self.log_loss(stage, loss, batch.targets.numel())
-        return loss
+            self.log_loss(stage, loss.mean().detach(), max(round(examples), 1))
+        return loss.total
 
     def on_validation_epoch_end(self) -> None:
         self.log_main_metric(self.val_loss.compute())

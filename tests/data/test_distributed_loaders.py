@@ -60,8 +60,8 @@ def _translation(tmp_path: Path) -> Tuple[TaskData, Keys]:
 
 def _word2vec(tmp_path: Path) -> Tuple[TaskData, Keys]:
     data = Word2VecData(corpus="files", files=_pydoc_files(tmp_path), min_freq=2, window=2, batch_size=256,
-                        eval_batch_size=300)
-    return data, lambda batch: list(zip(batch.inputs.tolist(), batch.targets.tolist()))
+                        eval_batch_size=300, run_length=16)
+    return data, lambda batch: [tuple(run) for run in batch.tokens.tolist()]  # a run of words with its window
 
 
 def _lm_sentences(tmp_path: Path) -> Tuple[TaskData, Keys]:

@@ -1,4 +1,5 @@
-"""word2vec: the SGNS and softmax losses against hand computations, CBOW averaging, and a tiny training run."""
+"""word2vec: the SGNS, softmax and hierarchical losses against hand computations over weighted windows, CBOW's
+weighted mean, and a tiny training run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seqmodels.data.batching.skipgram_pairs import NegativeSampler, skipgram_pairs
+from seqmodels.data.batching.word2vec import WordRuns, window_weights
+from seqmodels.data.batching.word_sampling import NegativeSampler, kept_tokens
 from seqmodels.errors import ConfigError
 from seqmodels.models.word2vec import Word2Vec
 
@@ -44,43 +46,65 @@ def test_initialisation_follows_word2vec() -> None:
     assert softmax.output_embedding.weight.shape == (50, 20) and softmax.output_embedding.weight.abs().sum() == 0
 
 
+# One run of W = 1: words 1 2 3 4 (centres 2 and 3, L = 2); centre 2's neighbours 1 (ω 1) and 3 (ω 0.5),
+# centre 3's neighbour 2 (ω 1) and 4 (ω 0: say, another sentence).
+TOKENS = torch.tensor([[1, 2, 3, 4]])
+WEIGHTS = torch.tensor([[[1.0, 0.0, 0.5], [1.0, 0.0, 0.0]]])
+PAIRS = [(1, 2, 1.0), (3, 2, 0.5), (2, 3, 1.0)]  # (neighbour c, centre t, ω)
+
+
+def test_windows_are_the_vectors_around_each_centre_word() -> None:
+    model = hand_set(Word2Vec(5, embedding_size=2))
+    windows = model.windows(torch.tensor([[1, 2, 3, 4], [4, 3, 2, 1]]), width=3)
+    expected = [[E[1], E[2], E[3]], [E[2], E[3], E[4]], [E[4], E[3], E[2]], [E[3], E[2], E[1]]]
+    torch.testing.assert_close(windows, torch.tensor(expected))
+
+
 def test_negative_sampling_loss_equals_a_hand_computation() -> None:
     model = hand_set(Word2Vec(5, embedding_size=2))
-    inputs, targets, negatives = [1, 2], [3, 4], [[2, 4], [1, 3]]
+    negatives = {2: [4, 1], 3: [1, 1]}  # the noise words of each centre word serve all its neighbours
     expected = 0.0
-    for c, t, noise in zip(inputs, targets, negatives):
-        # L = -log σ(θ_t·e_c) - Σ_k log σ(-θ_{n_k}·e_c)
-        expected += -log_sigmoid(dot(THETA[t], E[c])) - sum(log_sigmoid(-dot(THETA[n], E[c])) for n in noise)
-    loss = model.loss(torch.tensor(inputs), torch.tensor(targets), torch.tensor(negatives))
-    assert loss.item() == pytest.approx(expected / 2, rel=1e-6)
-    assert model(torch.tensor(inputs), torch.tensor(targets), torch.tensor(negatives)).item() == loss.item()
+    for c, t, omega in PAIRS:
+        # ω (-log σ(θ_t·e_c) - Σ_k log σ(-θ_{n_k}·e_c))
+        loss = -log_sigmoid(dot(THETA[t], E[c])) - sum(log_sigmoid(-dot(THETA[n], E[c])) for n in negatives[t])
+        expected += omega * loss
+    loss = model.loss(TOKENS, WEIGHTS, torch.tensor([[negatives[2], negatives[3]]]))
+    assert loss.total.item() == pytest.approx(expected, rel=1e-6)
+    assert loss.weight.item() == 2.5 and loss.mean().item() == pytest.approx(expected / 2.5, rel=1e-6)
+    assert model(TOKENS, WEIGHTS, torch.tensor([[negatives[2], negatives[3]]])).total.item() == loss.total.item()
 
 
 def test_softmax_loss_is_cross_entropy_of_the_dot_products() -> None:
+    hand = hand_set(Word2Vec(5, embedding_size=2, loss="softmax"))
+    expected = 0.0
+    for c, t, omega in PAIRS:
+        scores = [dot(theta, E[c]) for theta in THETA]
+        expected += omega * (-scores[t] + math.log(sum(math.exp(s) for s in scores)))   # ω (-log softmax(θ e_c)_t)
+    assert hand.loss(TOKENS, WEIGHTS).total.item() == pytest.approx(expected, rel=1e-6)
     model = Word2Vec(30, embedding_size=6, loss="softmax")
     with torch.no_grad():
         model.output_embedding.weight.normal_()
-    inputs, targets = torch.randint(1, 30, (12,)), torch.randint(1, 30, (12,))
-    logits = model.input_embedding(inputs) @ model.output_embedding.weight.t()   # θ_v·e_c for every v
-    assert model.loss(inputs, targets).item() == pytest.approx(F.cross_entropy(logits, targets).item(), rel=1e-5)
-    hand = hand_set(Word2Vec(5, embedding_size=2, loss="softmax"))
-    c, t = 2, 4
-    scores = [dot(theta, E[c]) for theta in THETA]
-    expected = -scores[t] + math.log(sum(math.exp(s) for s in scores))   # -log softmax(θ e_c)_t
-    assert hand.loss(torch.tensor([c]), torch.tensor([t])).item() == pytest.approx(expected, rel=1e-6)
+    tokens, weights = torch.randint(1, 30, (3, 9)), torch.rand(3, 7, 3)
+    pairs = model.windows(tokens, 3)                                                 # (21, 3, D)
+    logits = pairs @ model.output_embedding.weight.t()                              # θ_v·e_c for every v
+    targets = tokens[:, 1:-1].reshape(-1, 1).expand(-1, 3)
+    losses = F.cross_entropy(logits.reshape(-1, 30), targets.reshape(-1), reduction="none")
+    expected_total = (losses * weights.reshape(-1)).sum().item()
+    assert model.loss(tokens, weights).total.item() == pytest.approx(expected_total, rel=1e-5)
 
 
-def test_cbow_averages_only_the_context_words_that_are_not_padding() -> None:
+def test_cbow_averages_the_neighbours_by_their_weights() -> None:
     model = hand_set(Word2Vec(5, embedding_size=2, architecture="cbow", pad_id=0))
     with torch.no_grad():
         model.input_embedding.weight[0] = torch.tensor([100.0, -100.0])  # would show if padding were averaged
-    contexts = torch.tensor([[1, 0, 2, 0], [0, 0, 3, 0], [1, 2, 3, 4]])
-    expected = [[(1.0 - 0.5) / 2, (0.5 + 2.0) / 2], E[3], [(1.0 - 0.5 + 0.25 + 2.0) / 4, (0.5 + 2.0 - 1.0 + 1.0) / 4]]
-    torch.testing.assert_close(model.encode(contexts), torch.tensor(expected))
-    targets, negatives = torch.tensor([4, 1, 2]), torch.tensor([[3], [2], [1]])
-    hand = sum(-log_sigmoid(dot(THETA[t], e)) - log_sigmoid(-dot(THETA[n], e))
-               for t, n, e in zip([4, 1, 2], [3, 2, 1], expected)) / 3
-    assert model.loss(contexts, targets, negatives).item() == pytest.approx(hand, rel=1e-6)
+    tokens = torch.tensor([[0, 1, 2, 3, 0]])                                # W = 1, centres 1, 2, 3
+    weights = torch.tensor([[[0.0, 0.0, 1.0], [1.0, 0.0, 0.5], [0.0, 0.0, 0.0]]])  # centre 3: no neighbour
+    means = {1: E[2], 2: [(E[1][0] + 0.5 * E[3][0]) / 1.5, (E[1][1] + 0.5 * E[3][1]) / 1.5]}  # Σ ω e / Σ ω
+    negatives = torch.tensor([[[3], [4], [1]]])
+    hand = sum(-log_sigmoid(dot(THETA[t], means[t])) - log_sigmoid(-dot(THETA[n], means[t]))
+               for t, n in [(1, 3), (2, 4)])
+    loss = model.loss(tokens, weights, negatives)
+    assert loss.total.item() == pytest.approx(hand, rel=1e-5) and loss.weight.item() == 2  # one example per centre
 
 
 @pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
@@ -89,12 +113,20 @@ def test_gradients_reach_both_embeddings(architecture: str, loss: str) -> None:
     model = Word2Vec(20, embedding_size=4, architecture=architecture, loss=loss, counts=list(range(20)))
     with torch.no_grad():
         model.output_embedding.weight.normal_()  # θ = 0 at the start gives E no gradient in the first step
-    inputs = torch.randint(1, 20, (8,)) if architecture == "skipgram" else torch.randint(0, 20, (8, 4))
-    negatives = torch.randint(1, 20, (8, 3)) if loss == "negative_sampling" else None
-    model.loss(inputs, torch.randint(1, 20, (8,)), negatives).backward()
+    tokens = torch.cat([torch.zeros(2, 2, dtype=torch.long), torch.randint(1, 20, (2, 8))], dim=1)  # pads first
+    negatives = torch.randint(1, 20, (2, 6, 3)) if loss == "negative_sampling" else None
+    model.loss(tokens, torch.rand(2, 6, 5), negatives).total.backward()
     assert model.input_embedding.weight.grad.abs().sum() > 0
     assert model.output_embedding.weight.grad.abs().sum() > 0
     assert model.input_embedding.weight.grad[0].abs().sum() == 0  # the pad row is not trained
+
+
+def test_the_hierarchical_softmax_weighs_each_pair() -> None:
+    model = hand_set_hierarchical(Word2Vec(5, embedding_size=2, loss="hierarchical_softmax", counts=[0, 5, 3, 1, 1]))
+    log_probs = model.output_embedding.log_probs(model.input_embedding.weight)              # (V, V), sums to 1
+    torch.testing.assert_close(log_probs.exp().sum(dim=1), torch.ones(5))
+    expected = -sum(omega * log_probs[c, t].item() for c, t, omega in PAIRS)
+    assert model.loss(TOKENS, WEIGHTS).total.item() == pytest.approx(expected, rel=1e-5)
 
 
 def test_bad_options_are_config_errors_naming_the_option() -> None:
@@ -107,21 +139,15 @@ def test_bad_options_are_config_errors_naming_the_option() -> None:
     with pytest.raises(ConfigError, match="model.pad_id=10"):
         Word2Vec(10, pad_id=10)
     with pytest.raises(ConfigError, match="model.loss='negative_sampling' needs negatives"):
-        Word2Vec(10).loss(torch.tensor([1]), torch.tensor([2]))
+        Word2Vec(10).loss(TOKENS, WEIGHTS)
     with pytest.raises(ValueError, match="negatives"):
-        Word2Vec(10, loss="softmax").loss(torch.tensor([1]), torch.tensor([2]), torch.tensor([[3]]))
+        Word2Vec(10, loss="softmax").loss(TOKENS, WEIGHTS, torch.tensor([[[3], [4]]]))
+    with pytest.raises(ValueError, match="negatives must be"):
+        Word2Vec(10).loss(TOKENS, WEIGHTS, torch.tensor([[3], [4]]))
+    with pytest.raises(ValueError, match="do not fit"):
+        Word2Vec(10).loss(TOKENS[:, :3], WEIGHTS, torch.tensor([[[3], [4]]]))
     with pytest.raises(ConfigError, match="model.loss='hierarchical_softmax' needs the counts of the 10 words, got 3"):
         Word2Vec(10, loss="hierarchical_softmax", counts=[1, 2, 3])
-    with pytest.raises(ValueError, match="CBOW inputs"):
-        Word2Vec(10, architecture="cbow").loss(torch.tensor([1]), torch.tensor([2]), torch.tensor([[3]]))
-
-
-def test_the_hierarchical_softmax_loss_is_minus_the_mean_log_probability_of_the_targets() -> None:
-    model = hand_set_hierarchical(Word2Vec(5, embedding_size=2, loss="hierarchical_softmax", counts=[0, 5, 3, 1, 1]))
-    centres, targets = torch.tensor([1, 2, 4]), torch.tensor([2, 3, 1])
-    log_probs = model.output_embedding.log_probs(model.input_embedding(centres))          # (3, V), sums to 1
-    torch.testing.assert_close(log_probs.exp().sum(dim=1), torch.ones(3))
-    torch.testing.assert_close(model.loss(centres, targets), -log_probs[torch.arange(3), targets].mean())
 
 
 def hand_set_hierarchical(model: Word2Vec) -> Word2Vec:
@@ -135,17 +161,18 @@ def test_skipgram_with_negative_sampling_learns_two_groups_of_words() -> None:
     generator = torch.Generator().manual_seed(0)
     groups = [torch.arange(1, 7), torch.arange(7, 13)]  # ids 1..6 and 7..12 never share a sentence; 0 is pad
     sentences = [groups[i % 2][torch.randint(0, 6, (8,), generator=generator)].tolist() for i in range(200)]
-    centres, contexts = skipgram_pairs(sentences, window=2, generator=generator)
+    tokens, sentence_ids = kept_tokens(sentences)
+    runs = WordRuns(tokens, sentence_ids, window=2, length=8, pad_id=0, weights=window_weights(2))
     counts = torch.bincount(torch.tensor([w for s in sentences for w in s]), minlength=13)
     sampler = NegativeSampler(counts)
     model = Word2Vec(13, embedding_size=16)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
-    for _ in range(300):
-        batch = torch.randint(0, centres.numel(), (64,), generator=generator)
-        loss = model.loss(centres[batch], contexts[batch], sampler.sample((64, 5), generator=generator))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.025)  # word2vec's: plain SGD on the summed loss
+    for _ in range(20):
+        for batch in torch.randperm(len(runs), generator=generator).split(8):
+            loss = model.loss(*runs.batch(batch.tolist(), sampler, negatives=5, generator=generator))
+            optimizer.zero_grad()
+            loss.total.backward()
+            optimizer.step()
     vectors = F.normalize(model.vectors()[1:], dim=1)
     cosine = vectors @ vectors.t()
     same = torch.block_diag(torch.ones(6, 6), torch.ones(6, 6)).bool() & ~torch.eye(12, dtype=torch.bool)

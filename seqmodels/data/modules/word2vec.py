@@ -1,13 +1,12 @@
-"""LightningDataModule for word2vec: any corpus the language model reads -> words -> (input, target) examples.
+"""LightningDataModule for word2vec: any corpus the language model reads -> words -> batches of runs of words.
 
 Words are split as :func:`seqmodels.data.corpora.labelled_text.tokenize_text` does (whitespace, punctuation off
-the ends of words, lowercased when ``lowercase``). Every epoch draws its examples anew (subsampling of
-frequent words and the dynamic window are random, as in word2vec; the training config sets
-``trainer.reload_dataloaders_every_n_epochs: 1``) from the run's seed and the epoch, so that every DDP
-process draws the same examples and takes its own share of the batches: skip-gram pairs (centre word ->
-one context word) or CBOW examples (the context words -> the centre word). With negative sampling each
-batch also holds K noise words per example, drawn from P(w) ∝ f(w)^0.75. Validation uses every pair of
-the valid split within the full window, without subsampling.
+the ends of words, lowercased when ``lowercase``). Every epoch subsamples the frequent words anew (as word2vec
+does; the training config sets ``trainer.reload_dataloaders_every_n_epochs: 1``) from the run's seed and the
+epoch, so that every DDP process draws the same words and takes its own share of the batches. A batch is a few
+runs of consecutive words with their windows (:class:`~seqmodels.data.batching.word2vec.Word2VecBatch`); with
+negative sampling it also holds K noise words per centre word, drawn from P(w) ∝ f(w)^0.75. Validation reads
+every word of the valid split with its full window, without subsampling.
 """
 
 from __future__ import annotations
@@ -17,10 +16,10 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
-from seqmodels.data.batching.skipgram_pairs import NegativeSampler, cbow_examples, keep_probabilities, skipgram_pairs
-from seqmodels.data.batching.word2vec import collate_examples
+from seqmodels.data.batching.word2vec import WordRuns, window_weights
+from seqmodels.data.batching.word_sampling import NegativeSampler, keep_probabilities, kept_tokens
 from seqmodels.data.corpora.labelled_text import tokenize_text
 from seqmodels.data.encoding.vocabulary import SPECIALS
 from seqmodels.data.modules.base import data_seed
@@ -39,8 +38,9 @@ class Word2VecData(LineCorpusData):
         lowercase: lower-case the text. min_freq, max_size: vocabulary cut-offs (rarer words become <unk>).
         architecture: "skipgram" or "cbow"; window: the context words on each side.
         subsample: the threshold t of frequent-word subsampling (0: keep every word).
-        negatives: K noise words per example (0: the full softmax).
-        batch_size, eval_batch_size: examples per batch.
+        negatives: K noise words per centre word (0: the full softmax).
+        batch_size, eval_batch_size: centre words per batch, in runs of ``run_length`` consecutive words
+            (see :mod:`seqmodels.data.batching.word2vec`).
     """
 
     def __init__(
@@ -59,12 +59,14 @@ class Word2VecData(LineCorpusData):
         batch_size: int = 1024,
         eval_batch_size: int = 4096,
         num_workers: int = 0,
+        run_length: int = 64,
     ) -> None:
         check_choice("data.architecture", architecture, ARCHITECTURES)
-        check_positive_ints(window=window)
+        check_positive_ints(window=window, run_length=run_length)
         super().__init__(corpus, data_dir, files, download, "word", lowercase, min_freq, max_size, batch_size,
                          eval_batch_size, num_workers)
         self.architecture, self.window, self.subsample, self.negatives = architecture, window, subsample, negatives
+        self.run_length = run_length
         self.counts: Optional[Tensor] = None
 
     def tokens(self, line: str) -> List[str]:
@@ -86,26 +88,26 @@ class Word2VecData(LineCorpusData):
         return {"vocabulary": self.vocabulary.to_dict(), "architecture": self.architecture,
                 "negatives": self.negatives, "counts": self.counts.tolist()}
 
-    def examples(self, split: str) -> TensorDataset:
-        """This epoch's (input, target) examples of ``split`` (training: subsampled, dynamic windows), the same
-        in every process (drawn from the run's seed and the epoch); the loaders share them out."""
+    def runs(self, split: str) -> WordRuns:
+        """This epoch's words of ``split`` in runs of ``run_length`` (training: subsampled, windows weighted as
+        the dynamic window in expectation; evaluation: every word, the full window), the same in every process
+        (drawn from the run's seed and the epoch); the loaders share the runs out."""
         sentences = [[i for i in s if i >= len(SPECIALS)] for s in self.ids[split]]
         training = split == "train"
         keep = keep_probabilities(self.counts, self.subsample) if training else None
         epoch = self.trainer.current_epoch if self.trainer else 0
-        generator = torch.Generator().manual_seed(data_seed() + epoch)
-        if self.architecture == "skipgram":
-            inputs, targets = skipgram_pairs(sentences, self.window, keep, generator, dynamic_window=training)
-        else:
-            inputs, targets = cbow_examples(sentences, self.window, keep, generator, pad_id=self.vocabulary.pad_id,
-                                            dynamic_window=training)
-        return TensorDataset(inputs, targets)
+        tokens, sentence_ids = kept_tokens(sentences, keep, torch.Generator().manual_seed(data_seed() + epoch))
+        return WordRuns(tokens, sentence_ids, self.window, self.run_length, self.vocabulary.pad_id,
+                        window_weights(self.window, expected=training))
 
     def split_loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
-        examples = self.examples(split)
+        """Batches of ``batch_size`` centre words (whole runs: the last batch may hold fewer), the runs in a new
+        random order every training epoch."""
+        runs = self.runs(split)
         sampler = NegativeSampler(self.counts) if self.negatives > 0 else None
         # validation and test draw the same noise words every epoch, so that their losses compare across epochs
         generator = None if shuffle else torch.Generator().manual_seed(0)
-        collate = partial(collate_examples, sampler=sampler, negatives=self.negatives, generator=generator)
-        lengths = torch.ones(len(examples), dtype=torch.long)  # one length: plain batches, shared out
-        return self.bucketed_loader(split, examples, lengths, batch_size, shuffle, collate)
+        collate = partial(runs.batch, sampler=sampler, negatives=self.negatives, generator=generator)
+        lengths = torch.ones(len(runs), dtype=torch.long)  # one length: plain batches, shared out
+        return self.bucketed_loader(split, range(len(runs)), lengths, -(-batch_size // self.run_length), shuffle,
+                                    collate)
