@@ -16,6 +16,7 @@ _PUBLIC = {  # name -> the module that defines it
     "load": "seqmodels.tasks.registry",
     "SequenceTask": "seqmodels.tasks.base",
     "ClassificationTask": "seqmodels.tasks.classification",
+    "GloVeTask": "seqmodels.tasks.glove",
     "LanguageModelTask": "seqmodels.tasks.language_modeling",
     "MemoryProblemTask": "seqmodels.tasks.memory_problem",
     "TaggingTask": "seqmodels.tasks.tagging",

@@ -46,6 +46,7 @@ from seqmodels.errors import ConfigError, DataError
 from seqmodels.similarity import WordVectors
 
 EMBEDDING_SUFFIX = "embedding.weight"
+GLOVE_KEYS = ("network.word_vectors.weight", "network.context_vectors.weight")  # GloVe's vectors: W + W̃
 # where train.py's tasks keep their word vocabulary in hyper_parameters: the language model, the tagger
 TOKEN_PLACES: Tuple[Tuple[str, ...], ...] = (("vocabulary", "tokens"), ("encoder", "words", "tokens"))
 
@@ -69,7 +70,8 @@ def checkpoint_tokens(hyper_parameters: Mapping[str, Any], source: str = "the ch
 
 def checkpoint_vectors(path: str | Path) -> WordVectors:
     """The word embedding of a train.py checkpoint with its vocabulary: the first ``state_dict`` entry whose
-    key ends with ``embedding.weight``, its rows named by ``checkpoint_tokens``.
+    key ends with ``embedding.weight`` (a GloVe checkpoint: W + W̃, the sum of ``network.word_vectors.weight`` and
+    ``network.context_vectors.weight``), its rows named by ``checkpoint_tokens``.
 
     Raises:
         DataError: the file is missing or not a seqmodels checkpoint, it has no embedding, or the
@@ -77,10 +79,14 @@ def checkpoint_vectors(path: str | Path) -> WordVectors:
     """
     checkpoint = read_checkpoint(path)  # weights only, with a state_dict, checked against its weights' digest
     tokens = checkpoint_tokens(checkpoint.get("hyper_parameters") or {}, str(path))
-    key = next((key for key in checkpoint["state_dict"] if key.endswith(EMBEDDING_SUFFIX)), None)
-    if key is None:
-        raise DataError(f"{path}: the checkpoint has no weight whose name ends with {EMBEDDING_SUFFIX!r}")
-    weight = checkpoint["state_dict"][key]
+    state = checkpoint["state_dict"]
+    if all(key in state for key in GLOVE_KEYS):  # GloVe: its vectors are the sum W + W̃
+        key, weight = " + ".join(GLOVE_KEYS), state[GLOVE_KEYS[0]] + state[GLOVE_KEYS[1]]
+    else:
+        key = next((key for key in state if key.endswith(EMBEDDING_SUFFIX)), None)
+        if key is None:
+            raise DataError(f"{path}: the checkpoint has no weight whose name ends with {EMBEDDING_SUFFIX!r}")
+        weight = state[key]
     if not isinstance(weight, torch.Tensor) or weight.dim() != 2 or weight.size(0) != len(tokens):
         shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else type(weight).__name__
         raise DataError(f"{path}: {key} has shape {shape} but the vocabulary has {len(tokens)} tokens")

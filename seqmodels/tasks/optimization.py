@@ -12,11 +12,12 @@ from torch import nn
 
 from seqmodels.errors import ConfigError
 
-OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+              "adagrad": torch.optim.Adagrad}
 
 
 def build_optimizer(parameters: Iterable[nn.Parameter], config: Mapping[str, Any]) -> torch.optim.Optimizer:
-    """``{"name": "adam"|"adamw"|"sgd", "lr": ..., other keyword arguments of that optimiser}``."""
+    """``{"name": "adam"|"adamw"|"sgd"|"adagrad", "lr": ..., other keyword arguments of that optimiser}``."""
     options = dict(config)
     name = options.pop("name", "adam")
     if name not in OPTIMIZERS:

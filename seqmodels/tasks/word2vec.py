@@ -9,17 +9,14 @@ from __future__ import annotations
 from typing import Any, List, Mapping, Optional, Sequence
 
 from torch import Tensor, nn
-from torchmetrics import MeanMetric
 
 from seqmodels.data.batching.word2vec import Word2VecBatch
-from seqmodels.data.encoding.vocabulary import Vocabulary
 from seqmodels.errors import ConfigError, check_choice
 from seqmodels.models.word2vec import LOSSES, Word2Vec
-from seqmodels.similarity import WordVectors
-from seqmodels.tasks.base import MIN, SequenceTask
+from seqmodels.tasks.word_vectors import WordVectorsTask
 
 
-class Word2VecTask(SequenceTask):
+class Word2VecTask(WordVectorsTask):
     """Trains E so that words that share contexts get close vectors.
 
     Args:
@@ -33,9 +30,6 @@ class Word2VecTask(SequenceTask):
             (default: a few frequent words).
     """
 
-    main_metrics = {"val/loss": MIN}
-    next_commands = ("seqmodels neighbours --ckpt {ckpt} -k 5 <word>",)
-
     def __init__(
         self,
         vocabulary: Mapping[str, Any],
@@ -48,9 +42,8 @@ class Word2VecTask(SequenceTask):
         output: Optional[str] = None,
         counts: Optional[Sequence[int]] = None,
     ) -> None:
-        super().__init__(optimizer, lr_decay)
+        super().__init__(vocabulary, optimizer, lr_decay, probe_words)
         self.save_hyperparameters(logger=False)
-        self.vocabulary = Vocabulary.from_dict(vocabulary)
         if model.get("embedding_size") is None:
             raise ConfigError("model.embedding_size is not set: it is the size of the word vectors")
         self.network: Word2Vec = self.build_network(  # type: ignore[assignment]
@@ -58,10 +51,9 @@ class Word2VecTask(SequenceTask):
             architecture=architecture, loss=output_layer(output, negatives), pad_id=self.vocabulary.pad_id,
             counts=counts,
         )
-        self.probe_words = probe_words or self.vocabulary.tokens[4:9]
-        self.val_loss = MeanMetric()  # val/loss, weighted by examples
 
     def word_embedding(self) -> nn.Embedding:
+        """E itself, the vectors word2vec keeps."""
         return self.network.input_embedding
 
     def _step(self, batch: Word2VecBatch, stage: str) -> Tensor:
@@ -73,22 +65,6 @@ class Word2VecTask(SequenceTask):
         else:
             self.log_loss(stage, loss.mean().detach(), max(round(examples), 1))
         return loss.total
-
-    def on_validation_epoch_end(self) -> None:
-        self.log_main_metric(self.val_loss.compute())
-        self.val_loss.reset()
-
-    def word_vectors(self) -> WordVectors:
-        """E with its words, for neighbours and analogies."""
-        return WordVectors(self.vocabulary.tokens, self.network.vectors().cpu())
-
-    def embedding_words(self) -> List[str]:
-        return list(self.vocabulary.tokens)
-
-    def example_texts(self) -> List[str]:
-        vectors = self.word_vectors()
-        return [f"{word}: " + ", ".join(f"{near} ({score:.2f})" for near, score in vectors.neighbours(word, k=8))
-                for word in self.probe_words if word in vectors]
 
 
 def output_layer(output: Optional[str], negatives: int) -> str:

@@ -72,6 +72,10 @@ TINY_WORD2VEC: List[str] = [
     *TINY_TRAINER,
 ]
 
+# GloVe at the same scale, on the co-occurrences of the embedded corpus.
+TINY_GLOVE: List[str] = ["task=glove", "model.embedding_size=8", "data.batch_size=256", "data.eval_batch_size=1024",
+                         *TINY_TRAINER]
+
 # seq2seq at the same scale, on a few generated dates (16 per batch: limit_test_batches=2 tests all 32).
 TINY_SEQ2SEQ: List[str] = [
     "task=seq2seq",

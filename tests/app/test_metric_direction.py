@@ -57,11 +57,11 @@ def test_the_seq2seq_optuna_search_goes_the_way_of_the_monitored_metric(monitor:
     assert cfg.hydra.sweeper.direction == direction
 
 
-@pytest.mark.parametrize("task", ["lm", "ner", "sentiment", "word2vec", "seq2seq", "agreement", "adding",
+@pytest.mark.parametrize("task", ["lm", "ner", "sentiment", "word2vec", "glove", "seq2seq", "agreement", "adding",
                                   "copy_memory"])
 def test_every_task_config_gets_its_checkpoint_mode_from_the_task(tmp_path: Path, task: str) -> None:
     cfg = compose_train(tmp_path, [f"task={task}"], tiny=[])
-    expected = {"lm": "min", "word2vec": "min", "adding": "min"}.get(task, "max")
+    expected = {"lm": "min", "word2vec": "min", "glove": "min", "adding": "min"}.get(task, "max")
     assert cfg.optimized_mode == expected and cfg.callbacks.model_checkpoint.mode == expected
 
 

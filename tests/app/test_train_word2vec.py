@@ -79,7 +79,7 @@ def test_the_validation_loss_is_the_same_for_the_same_weights(tmp_path: Path) ->
     data = Word2VecData(min_freq=5, batch_size=64, eval_batch_size=256)
     data.setup()
     first, second = next(iter(data.val_dataloader())), next(iter(data.val_dataloader()))
-    assert torch.equal(first.negatives, second.negatives) and first.negatives.shape[1] == 5
+    assert torch.equal(first.negatives, second.negatives) and first.negatives.shape[-1] == 5
 
 
 @pytest.mark.parametrize("override, message", [

@@ -19,6 +19,7 @@ SMALL = {"train": 40, "valid": 10, "test": 10}
 OFFLINE: Dict[str, Dict[str, Any]] = {
     "pydoc_chars": {"data_dir": None},
     "word2vec_pydoc": {"data_dir": None},
+    "glove_pydoc": {"data_dir": None},
     "names": {"num_sentences": SMALL},
     "reviews": {"num_examples": SMALL},
     "agreement": {"num_examples": SMALL, "distance": 3},

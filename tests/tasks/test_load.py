@@ -16,19 +16,30 @@ from seqmodels.checkpoints.compatibility import TASK_KEY
 from seqmodels.checkpoints.files import save_checkpoint
 from seqmodels.errors import DataError
 from seqmodels.tasks.classification import ClassificationTask
+from seqmodels.tasks.glove import GloVeTask
 from seqmodels.tasks.language_modeling import LanguageModelTask
 from seqmodels.tasks.memory_problem import MemoryProblemTask
 from seqmodels.tasks.tagging import TaggingTask
 from seqmodels.tasks.translation import TranslationTask
 from seqmodels.tasks.word2vec import Word2VecTask
-from tests.app.hydra_helpers import TINY, TINY_NER, TINY_SENTIMENT, TINY_SEQ2SEQ, TINY_TRAINER, TINY_WORD2VEC, train
+from tests.app.hydra_helpers import (
+    TINY,
+    TINY_GLOVE,
+    TINY_NER,
+    TINY_SENTIMENT,
+    TINY_SEQ2SEQ,
+    TINY_TRAINER,
+    TINY_WORD2VEC,
+    train,
+)
 
 TINY_ADDING = ["task=adding", "model.embedding_size=4", "model.hidden_size=8", "data.length=12",
                "data.num_examples.train=32", "data.num_examples.valid=16", "data.num_examples.test=16",
                "data.batch_size=8", "data.eval_batch_size=16", *TINY_TRAINER]
 KINDS = {"lm": (TINY, ["callbacks.ngram_baseline=null"], LanguageModelTask), "ner": (TINY_NER, [], TaggingTask),
          "sentiment": (TINY_SENTIMENT, [], ClassificationTask), "seq2seq": (TINY_SEQ2SEQ, [], TranslationTask),
-         "word2vec": (TINY_WORD2VEC, [], Word2VecTask), "adding": (TINY_ADDING, [], MemoryProblemTask)}
+         "word2vec": (TINY_WORD2VEC, [], Word2VecTask), "glove": (TINY_GLOVE, [], GloVeTask),
+         "adding": (TINY_ADDING, [], MemoryProblemTask)}
 
 QUICK = ["callbacks.attention_maps=null", "callbacks.text_samples=null", "callbacks.embedding_projector=null"]
 

@@ -14,6 +14,7 @@ from seqmodels.errors import ConfigError
 from seqmodels.tasks.base import MAX, MIN, SequenceTask
 from seqmodels.tasks.classification import ClassificationTask
 from seqmodels.tasks.evaluation import evaluation_mode
+from seqmodels.tasks.glove import GloVeTask
 from seqmodels.tasks.language_modeling import LanguageModelTask
 from seqmodels.tasks.memory_problem import MemoryProblemTask
 from seqmodels.tasks.registry import task_class
@@ -21,7 +22,8 @@ from seqmodels.tasks.tagging import TaggingTask
 from seqmodels.tasks.translation import TranslationTask
 from seqmodels.tasks.word2vec import Word2VecTask
 
-TASKS = [ClassificationTask, LanguageModelTask, MemoryProblemTask, TaggingTask, TranslationTask, Word2VecTask]
+TASKS = [ClassificationTask, GloVeTask, LanguageModelTask, MemoryProblemTask, TaggingTask, TranslationTask,
+         Word2VecTask]
 
 
 class Minimal(SequenceTask):
@@ -37,7 +39,8 @@ class Minimal(SequenceTask):
 
 @pytest.mark.parametrize(("task", "metric", "mode"), [
     (LanguageModelTask, "val/ppl", MIN), (TaggingTask, "val/f1", MAX), (ClassificationTask, "val/accuracy", MAX),
-    (Word2VecTask, "val/loss", MIN), (MemoryProblemTask, "val/mse", MIN), (MemoryProblemTask, "val/accuracy", MAX),
+    (Word2VecTask, "val/loss", MIN), (GloVeTask, "val/loss", MIN), (MemoryProblemTask, "val/mse", MIN),
+    (MemoryProblemTask, "val/accuracy", MAX),
     (TranslationTask, "val/bleu", MAX), (TranslationTask, "val/exact_match", MAX), (TranslationTask, "val/ppl", MIN),
     (TranslationTask, "val/loss", MIN), (TranslationTask, "val/token_accuracy", MAX),
 ])
