@@ -44,7 +44,7 @@ def _differing_options(saved: Mapping[str, Any], current: Mapping[str, Any], pre
     resumed run reuses the checkpoint's)."""
     lines: List[str] = []
     for key in sorted(set(saved) | set(current), key=str):
-        if "vocabulary" in str(key) or key in ("tag_names", "labels"):
+        if "vocabulary" in str(key) or key in ("tag_names", "labels", "counts"):
             continue
         a, b = saved.get(key), current.get(key)
         name = f"{prefix}{key}"

@@ -6,18 +6,34 @@
 
 With ``tie_weights`` the output matrix is the embedding matrix (W_y = E; Press & Wolf 2017),
 which needs embedding_size == hidden_size.
+
+With ``output="hierarchical_softmax"`` the output layer is a
+:class:`~seqmodels.nn.hierarchical_softmax.HierarchicalSoftmax` over the Huffman tree of the training counts:
+with h = dropout(a<t>),
+
+    P(y<t> = w | y<1..t-1>) = Π_{j=1..L(w)} σ(s(w, j) · v_{n(w,j)}·h)      (the branches on w's path)
+
+so the loss of a token costs L(w) ≈ log2 V dot products instead of V. Its inner-node vectors v_n start at zero
+(every branch 1/2: P(w) = 2^−L(w), about the unigram distribution of the counts). ``forward`` then returns
+log P(w | ...) for every w instead of logits: a log-distribution, whose (log-)softmax is itself, so the code
+that samples from or scores the logits is unchanged. It cannot be tied: the v_n belong to the tree's inner
+nodes, not to words.
 """
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
 
+from seqmodels.errors import check_choice
+from seqmodels.nn.hierarchical_softmax import HierarchicalSoftmax
 from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
 from seqmodels.nn.recurrent import State
 from seqmodels.nn.recurrent_options import RecurrentOptions
+
+OUTPUTS = ("softmax", "hierarchical_softmax")
 
 
 class LanguageModel(nn.Module):
@@ -28,8 +44,11 @@ class LanguageModel(nn.Module):
         recurrent: the Recurrent, one direction only; its dropout also applies to the embeddings and before
             the softmax.
         embedding_size: E, the size of the embeddings.
-        tie_weights: share E between the input embedding and the output layer.
+        tie_weights: share E between the input embedding and the output layer (softmax only).
         pad_id: the id whose embedding stays zero (padding).
+        output: "softmax" (an nn.Linear(H, V)) or "hierarchical_softmax" (a HierarchicalSoftmax(counts, H)).
+        counts: (V,) how often each id is a target in the training data, which shapes the hierarchical
+            softmax's tree (needed for it alone).
     """
 
     def __init__(
@@ -39,8 +58,11 @@ class LanguageModel(nn.Module):
         embedding_size: int = 128,
         tie_weights: bool = False,
         pad_id: int = 0,
+        output: str = "softmax",
+        counts: Optional[Sequence[int]] = None,
     ) -> None:
         super().__init__()
+        check_choice("output", output, OUTPUTS, ValueError)
         if recurrent.bidirectional:
             raise ValueError("bidirectional=True: a language model predicts each token from the ones before it, "
                              "and a backward direction would read the very token it must predict")
@@ -49,22 +71,35 @@ class LanguageModel(nn.Module):
                 f"tie_weights=True shares the embedding with the output layer, so embedding_size "
                 f"({embedding_size}) must equal hidden_size ({recurrent.hidden_size})"
             )
+        hierarchical = output == "hierarchical_softmax"
+        if hierarchical and tie_weights:
+            raise ValueError("tie_weights=True needs an output word matrix to share with the embedding; the "
+                             "hierarchical softmax's vectors belong to its tree's inner nodes, not to words")
+        if hierarchical and (counts is None or len(counts) != vocab_size):
+            raise ValueError(f"output='hierarchical_softmax' needs the counts of the {vocab_size} ids, got "
+                             f"{'none' if counts is None else len(counts)}")
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
         self.recurrent = recurrent.build(embedding_size)
         self.dropout = nn.Dropout(recurrent.dropout)
-        self.output = nn.Linear(recurrent.hidden_size, vocab_size)
-        if tie_weights:
-            self.output.weight = self.embedding.weight
+        self.output: Union[nn.Linear, HierarchicalSoftmax]
+        if hierarchical:
+            self.output = HierarchicalSoftmax(counts, recurrent.hidden_size)   # v_n = 0: every branch 1/2
+        else:
+            self.output = nn.Linear(recurrent.hidden_size, vocab_size)
+            if tie_weights:
+                self.output.weight = self.embedding.weight
         nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
-        nn.init.zeros_(self.output.bias)
-        if not tie_weights:
-            nn.init.uniform_(self.output.weight, -0.1, 0.1)
+        if isinstance(self.output, nn.Linear):
+            nn.init.zeros_(self.output.bias)
+            if not tie_weights:
+                nn.init.uniform_(self.output.weight, -0.1, 0.1)
         with torch.no_grad():
             self.embedding.weight[pad_id].zero_()
 
     @property
     def vocab_size(self) -> int:
-        return self.output.out_features
+        """V, the ids the model reads and predicts."""
+        return self.embedding.num_embeddings
 
     def features(self, tokens: Tensor, state: Optional[State] = None,
                  lengths: Optional[Tensor] = None) -> Tuple[Tensor, State]:
@@ -75,16 +110,53 @@ class LanguageModel(nn.Module):
 
     def forward(self, tokens: Tensor, state: Optional[State] = None,
                 lengths: Optional[Tensor] = None) -> Tuple[Tensor, State]:
-        """Logits (B, T, V) of the next token at every position, and the final state."""
+        """Logits (B, T, V) of the next token at every position, and the final state.
+
+        With the hierarchical softmax the "logits" are log P(w | y<1..t-1>) for every w (their exp sums to 1
+        at each position), computed in float32: softmax and log_softmax leave them as they are."""
         hidden, final = self.features(tokens, state, lengths)
-        return self.output(hidden), final
+        return self.scores(hidden), final
+
+    def scores(self, hidden: Tensor) -> Tensor:
+        """The output layer on ``hidden`` = features(...)[0] (B, T, H): softmax logits W_y h + b_y, or the
+        hierarchical softmax's log P(w | h) = Σ_j log σ(s(w, j) · v_{n(w,j)}·h) for every w, (B, T, V)."""
+        if not isinstance(self.output, HierarchicalSoftmax):
+            return self.output(hidden)
+        with _full_precision(hidden):
+            flat = self.output.log_probs(hidden.reshape(-1, hidden.size(-1)).float())
+        return flat.reshape(*hidden.shape[:-1], flat.size(-1))
+
+    def token_log_probs(self, hidden: Tensor, targets: Tensor) -> Tensor:
+        """log ŷ<t>[y<t>] (B, T) for ``hidden`` = features(...)[0] (B, T, H) and targets (B, T), in float32.
+
+        Softmax: log_softmax(W_y h + b_y)[y], all V logits of each position. Hierarchical softmax:
+        Σ_j log σ(s(y, j) · v_{n(y,j)}·h) along y's path alone, L(y) dot products."""
+        if not isinstance(self.output, HierarchicalSoftmax):
+            logits = self.output(hidden).float()
+            return torch.log_softmax(logits, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        with _full_precision(hidden):
+            flat = self.output.log_prob(hidden.reshape(-1, hidden.size(-1)).float(), targets.reshape(-1))
+        return flat.reshape(targets.shape)
 
     def negative_log_likelihood(self, hidden: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor:
-        """Σ_t -log ŷ<t>[y<t>] for ``hidden`` = features(...)[0] (B, T, H) and targets (B, T).
+        """Σ_t -log ŷ<t>[y<t>] for ``hidden`` = features(...)[0] (B, T, H) and targets (B, T), the targets
+        equal to ``ignore_index`` left out.
 
-        The softmax layer and the loss in one pass (``linear_cross_entropy``): the same number
+        Softmax: the output layer and the loss in one pass (``linear_cross_entropy``): the same number
         as ``F.cross_entropy(self.output(hidden), targets, reduction="sum")`` without the (B, T, V)
-        logits, which is most of the work and memory of a word-level model.
+        logits, which is most of the work and memory of a word-level model. Hierarchical softmax:
+        -Σ_t Σ_j log σ(s(y<t>, j) · v_{n(y<t>,j)}·h<t>), L(y<t>) ≈ log2 V dot products a token (float32).
         """
-        return linear_cross_entropy(hidden.reshape(-1, hidden.size(-1)), self.output.weight, self.output.bias,
-                                    targets.reshape(-1), ignore_index=ignore_index)
+        flat_hidden, flat_targets = hidden.reshape(-1, hidden.size(-1)), targets.reshape(-1)
+        if not isinstance(self.output, HierarchicalSoftmax):
+            return linear_cross_entropy(flat_hidden, self.output.weight, self.output.bias, flat_targets,
+                                        ignore_index=ignore_index)
+        kept = flat_targets != ignore_index
+        with _full_precision(hidden):
+            return -self.output.log_prob(flat_hidden[kept].float(), flat_targets[kept]).sum()
+
+
+def _full_precision(tensor: Tensor) -> torch.autocast:
+    """Autocast switched off on ``tensor``'s device: the hierarchical softmax's few dot products per token run in
+    float32 under bf16-mixed too (a sum of L(w) log σ terms in bfloat16 would lose the loss's precision)."""
+    return torch.autocast(tensor.device.type, enabled=False)

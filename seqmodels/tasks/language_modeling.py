@@ -4,6 +4,9 @@ perplexity, sample text, score sentences.
     loss = -(1/N) Σ_t log P(y<t> | y<1..t-1>)      (mean token cross-entropy)
     PPL  = exp(loss over a whole split)
 
+P is the softmax over the vocabulary, or (``output="hierarchical_softmax"``) the product of the binary
+decisions on y<t>'s path in the Huffman tree of the training counts (:mod:`seqmodels.models.language_model`).
+
 With contiguous (BPTT) batches the final state of a batch is the initial state of the next
 (detached), so the model reads each row of the stream as one long text; it restarts from
 zero at every epoch. With per-sentence batches every sentence starts from zero.
@@ -22,9 +25,9 @@ from seqmodels.data.batching.language_modeling import LMBatch, collate_sentences
 from seqmodels.data.encoding.tokenizers import detokenize, tokenizer
 from seqmodels.data.encoding.vocabulary import EOS, Vocabulary
 from seqmodels.decoding import feed, sample
-from seqmodels.errors import ConfigError, DataError
+from seqmodels.errors import ConfigError, DataError, check_choice
 from seqmodels.metrics import Perplexity
-from seqmodels.models.language_model import LanguageModel
+from seqmodels.models.language_model import OUTPUTS, LanguageModel
 from seqmodels.nn.recurrent import State
 from seqmodels.tasks.base import MIN, SequenceTask
 from seqmodels.tasks.evaluation import evaluation_mode
@@ -57,9 +60,13 @@ class LanguageModelTask(SequenceTask):
         model: the ``model`` config: cell, embedding_size, hidden_size, num_layers,
             bidirectional (must be false), dropout, backend and cell options.
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
-        tie_weights: share the embedding with the softmax layer.
+        tie_weights: share the embedding with the softmax layer (not with the hierarchical softmax).
         carry_state: True for contiguous (BPTT) batches, False for per-sentence batches.
         sample_length, num_samples, sample_temperature: the samples shown in TensorBoard.
+        output: "softmax" or "hierarchical_softmax" (the output layer, ``task.output``).
+        counts: how often each id is a target in the training split (the data's ``task_arguments()``): the
+            hierarchical softmax's tree is built from them; None (checkpoints from before them) is fine for
+            the softmax.
     """
 
     main_metrics = {"val/ppl": MIN}
@@ -79,6 +86,8 @@ class LanguageModelTask(SequenceTask):
         sample_length: int = 200,
         num_samples: int = 3,
         sample_temperature: float = 0.8,
+        output: str = "softmax",
+        counts: Optional[Sequence[int]] = None,
     ) -> None:
         super().__init__(optimizer, lr_decay)
         self.save_hyperparameters(logger=False)
@@ -89,13 +98,14 @@ class LanguageModelTask(SequenceTask):
                 "model.bidirectional=true: a language model predicts each token from the ones before it, and a "
                 "backward direction would read the very token it must predict; use a unidirectional model"
             )
+        _check_output(output, tie_weights, counts, len(self.vocabulary))
         if tie_weights and options.get("embedding_size") != options.get("hidden_size"):
             raise ConfigError(f"task.tie_weights=true shares the embedding with the output layer, so "
                               f"model.embedding_size ({options.get('embedding_size')}) must equal model.hidden_size "
                               f"({options.get('hidden_size')})")
         self.network: LanguageModel = self.build_network(  # type: ignore[assignment]
             LanguageModel, options, vocab_size=len(self.vocabulary), tie_weights=tie_weights,
-            pad_id=self.vocabulary.pad_id,
+            pad_id=self.vocabulary.pad_id, output=output, counts=counts,
         )
         self.carry_state = carry_state
         # a model trained on the stream saw sentences begin after <eos>; one trained on sentences, after <bos>
@@ -243,8 +253,8 @@ class LanguageModelTask(SequenceTask):
         generator.manual_seed(seed if seed is not None else int(torch.randint(2**62, ())))
         banned = [self.vocabulary.pad_id, self.vocabulary.bos_id] + ([self.vocabulary.unk_id] if redraw_unk else [])
         with evaluation_mode(self):
-            with torch.no_grad():
-                _, state = feed(self.network, context[:, :-1])                 # the prompt but its last token, once
+            with torch.no_grad():  # the prompt but its last token, once; only the state is kept, so features
+                _, state = feed(self.network.features, context[:, :-1])        # stand in for the output layer
             for start in range(0, num_samples, batch_size):
                 rows = min(batch_size, num_samples - start)
                 drawn = sample(self.network, context[:, -1:].expand(rows, 1), max_length,
@@ -301,9 +311,9 @@ class LanguageModelTask(SequenceTask):
         totals = torch.zeros(inputs.size(0), device=self.device)
         state: Optional[State] = None
         for start in range(0, inputs.size(1), steps):
-            logits, state = self.network(inputs[:, start:start + steps].to(self.device), state)
+            hidden, state = self.network.features(inputs[:, start:start + steps].to(self.device), state)
             gold = targets[:, start:start + steps].to(self.device)
-            log_probs = torch.log_softmax(logits.float(), dim=-1).gather(2, gold.unsqueeze(2)).squeeze(2)
+            log_probs = self.network.token_log_probs(hidden, gold)
             totals += log_probs.masked_fill(gold == vocabulary.pad_id, 0.0).sum(dim=1)
         return totals.tolist()
 
@@ -311,6 +321,21 @@ class LanguageModelTask(SequenceTask):
         hp = self.hparams
         return self.generate(num_samples=hp.num_samples, max_length=hp.sample_length,
                              temperature=hp.sample_temperature, seed=self.current_epoch, stop_at_eos=False)
+
+
+def _check_output(output: str, tie_weights: bool, counts: Optional[Sequence[int]], vocab_size: int) -> None:
+    """``task.output`` is one of OUTPUTS; the hierarchical softmax is untied and has a count for every id."""
+    check_choice("task.output", output, OUTPUTS)
+    if output != "hierarchical_softmax":
+        return
+    if tie_weights:
+        raise ConfigError("task.tie_weights=true with task.output=hierarchical_softmax: the hierarchical softmax's "
+                          "vectors belong to its tree's inner nodes, not to words, so there is no output word "
+                          "matrix to share with the embedding; set task.tie_weights=false")
+    if counts is None or len(counts) != vocab_size:
+        raise ConfigError(f"task.output=hierarchical_softmax builds its tree from the training counts of the "
+                          f"{vocab_size} vocabulary ids, got {'none' if counts is None else len(counts)} (the "
+                          "language-model data gives them)")
 
 
 def _repeat(state: State, rows: int) -> State:

@@ -133,3 +133,126 @@ def test_negative_log_likelihood_equals_cross_entropy_of_the_logits(tie_weights:
     torch.testing.assert_close(fused, plain)
     for ours, theirs in zip(fused_grads, plain_grads):
         torch.testing.assert_close(ours, theirs)
+
+
+# -- the hierarchical softmax as the output layer (task.output=hierarchical_softmax) -------------------------------
+
+COUNTS = [0, 3, 0, 9, 5, 5, 1, 2, 7, 0, 4, 1, 6, 2, 3, 8, 1, 1, 2, 5]  # <pad> and <bos> (0, 2) never targets
+
+
+def hierarchical_model(seed: int = 0) -> LanguageModel:
+    """A small LM with the hierarchical softmax, its inner-node vectors drawn (they start at 0: all 1/2)."""
+    torch.manual_seed(seed)
+    model = LanguageModel(20, RecurrentOptions("lstm", hidden_size=6), embedding_size=4,
+                          output="hierarchical_softmax", counts=COUNTS)
+    torch.nn.init.normal_(model.output.weight)
+    return model
+
+
+def test_the_hierarchical_softmax_forward_rows_are_log_distributions() -> None:
+    model = hierarchical_model()
+    assert type(model.output).__name__ == "HierarchicalSoftmax" and "output.bias" not in model.state_dict()
+    log_probs, state = model(torch.randint(0, 20, (3, 7)))
+    assert log_probs.shape == (3, 7, 20) and log_probs.dtype == torch.float32 and (log_probs < 0).all()
+    torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(3, 7))
+    # a log-distribution is its own log_softmax: sampling and scoring read it as they read logits
+    torch.testing.assert_close(torch.log_softmax(log_probs, dim=-1), log_probs)
+
+
+def test_untrained_hierarchical_softmax_gives_each_word_two_to_the_minus_its_code_length() -> None:
+    """v_n = 0 at the start: every branch 1/2, P(w) = 2^-L(w), frequent ids (short codes) most likely."""
+    torch.manual_seed(0)
+    model = LanguageModel(20, RecurrentOptions("gru", hidden_size=6), embedding_size=4,
+                          output="hierarchical_softmax", counts=COUNTS)
+    log_probs, _ = model(torch.tensor([[3, 4]]))
+    expected = -model.output.tree.lengths.float() * torch.log(torch.tensor(2.0))
+    torch.testing.assert_close(log_probs[0, 0], expected)
+    assert int(log_probs[0, 0].argmax()) == 3  # the largest count
+
+
+def test_the_hierarchical_negative_log_likelihood_is_the_gathered_forward() -> None:
+    """Σ -log P(y) along y's path (the loss) = -Σ gather(forward, targets) over the targets not ignored, with the
+    same gradients; ``token_log_probs`` (scoring) is the gather itself."""
+    model = hierarchical_model()
+    tokens, targets = torch.randint(1, 20, (3, 5)), torch.randint(1, 20, (3, 5))
+    targets[2, 3:] = 0  # padding
+    hidden, _ = model.features(tokens)
+    nll = model.negative_log_likelihood(hidden, targets, ignore_index=0)
+    path_grads = torch.autograd.grad(nll, list(model.parameters()))
+    log_probs, _ = model(tokens)
+    gathered = log_probs.gather(2, targets.unsqueeze(2)).squeeze(2)
+    expected = -gathered[targets != 0].sum()
+    full_grads = torch.autograd.grad(expected, list(model.parameters()))
+    torch.testing.assert_close(nll, expected)
+    for ours, theirs in zip(path_grads, full_grads):
+        torch.testing.assert_close(ours, theirs)
+    hidden, _ = model.features(tokens)
+    torch.testing.assert_close(model.token_log_probs(hidden, targets), gathered)
+    with pytest.raises(ValueError, match="targets must be word ids"):  # ignore_index outside [0, V) is left out
+        model.negative_log_likelihood(hidden, targets.masked_fill(targets == 0, -100), ignore_index=-1)
+    torch.testing.assert_close(model.negative_log_likelihood(hidden, targets.masked_fill(targets == 0, -100)),
+                               expected)
+
+
+def test_the_hierarchical_loss_stays_float32_under_autocast() -> None:
+    model = hierarchical_model()
+    tokens, targets = torch.randint(1, 20, (2, 4)), torch.randint(1, 20, (2, 4))
+    hidden, _ = model.features(tokens)
+    plain = model.negative_log_likelihood(hidden, targets)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        hidden_bf16 = hidden.bfloat16()
+        mixed = model.negative_log_likelihood(hidden_bf16, targets)
+        log_probs = model.scores(hidden_bf16)
+    assert mixed.dtype == torch.float32 and log_probs.dtype == torch.float32
+    torch.testing.assert_close(mixed, plain, rtol=2e-2, atol=0.0)  # only the inputs' rounding to bf16
+
+
+def test_the_hierarchical_output_refuses_tying_and_needs_a_count_per_id() -> None:
+    options = RecurrentOptions("gru", hidden_size=8)
+    with pytest.raises(ValueError, match="hierarchical softmax's vectors belong to its tree's inner nodes"):
+        LanguageModel(20, options, embedding_size=8, tie_weights=True, output="hierarchical_softmax", counts=COUNTS)
+    with pytest.raises(ValueError, match="needs the counts of the 20 ids, got none"):
+        LanguageModel(20, options, output="hierarchical_softmax")
+    with pytest.raises(ValueError, match="needs the counts of the 21 ids, got 20"):
+        LanguageModel(21, options, output="hierarchical_softmax", counts=COUNTS)
+    with pytest.raises(ValueError, match=r"output='adaptive': choose one of \['softmax', 'hierarchical_softmax'\]"):
+        LanguageModel(20, options, output="adaptive")
+
+
+def hierarchical_task(**options: object) -> LanguageModelTask:
+    arguments = {"output": "hierarchical_softmax", "counts": [0, 0, 0, 5] + [3 + i % 4 for i in range(len(VOCAB) - 4)]}
+    return LanguageModelTask(VOCAB.to_dict(), MODEL, {"name": "adam", "lr": 0.01}, **{**arguments, **options}).eval()
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"tie_weights": True}, "task.tie_weights=true with task.output=hierarchical_softmax: "),
+    ({"counts": None}, "task.output=hierarchical_softmax builds its tree from the training counts of the"),
+    ({"counts": [1, 2, 3]}, "vocabulary ids, got 3"),
+    ({"output": "adaptive_softmax"}, "task.output='adaptive_softmax': choose one of ['softmax', 'hierarchical"),
+])
+def test_task_output_errors_are_one_line_config_errors(options: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        hierarchical_task(**options)
+    assert message in str(error.value) and len(str(error.value).splitlines()) == 1
+
+
+def test_the_hierarchical_task_scores_and_samples_from_its_log_distribution() -> None:
+    task = hierarchical_task()
+    torch.manual_seed(1)
+    torch.nn.init.normal_(task.network.output.weight)
+    sentence = "pear salad."
+    ids = VOCAB.encode(sentence)
+    with torch.no_grad():
+        log_probs = task.network(torch.tensor([[task.start_id, *ids]]))[0][0]
+    expected = float(log_probs[torch.arange(len(ids) + 1), torch.tensor(ids + [VOCAB.eos_id])].sum())
+    assert task.score([sentence, "a"])[0].log_prob == pytest.approx(expected, abs=1e-4)
+    texts = task.generate("the ", num_samples=3, max_length=10, seed=2)
+    assert texts == task.generate("the ", num_samples=3, max_length=10, seed=2)
+    assert all(text.startswith("the ") and "<unk>" not in text for text in texts)
+
+
+def test_a_task_without_output_or_counts_is_the_softmax_language_model() -> None:
+    """Checkpoints from before task.output hold neither hyperparameter: they load as the softmax model."""
+    task = make_task()
+    assert isinstance(task.network.output, torch.nn.Linear) and task.hparams.output == "softmax"
+    assert task.hparams.counts is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Dict, List, Mapping, Optional
 
+import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
@@ -79,7 +80,18 @@ class LanguageModelData(LineCorpusData):
         return stream_ids(self.ids[split], self.vocabulary.eos_id)
 
     def task_arguments(self) -> Dict[str, Any]:
-        return {"vocabulary": self.vocabulary.to_dict(), "carry_state": self.batching == "bptt"}
+        """The vocabulary, the batching mode, and the training counts (the hierarchical softmax's tree)."""
+        return {"vocabulary": self.vocabulary.to_dict(), "carry_state": self.batching == "bptt",
+                "counts": self.target_counts()}
+
+    def target_counts(self) -> List[int]:
+        """c_w = how often id w is a target in the training split, for every id of the vocabulary (V,).
+
+        The targets are the stream of the lines, each followed by ``<eos>`` (per-sentence batches: the non-empty
+        lines), so ``<eos>`` counts once a line and ``<unk>`` once per unknown token; ``<pad>`` and ``<bos>``,
+        never targets, count 0 (the Huffman tree gives them its longest codes)."""
+        lines = self.ids["train"] if self.batching == "bptt" else [line for line in self.ids["train"] if line]
+        return torch.bincount(stream_ids(lines, self.vocabulary.eos_id), minlength=len(self.vocabulary)).tolist()
 
     def split_loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         if self.batching == "bptt":
