@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seqmodels.data.batching.word2vec import WordRuns, window_weights
-from seqmodels.data.batching.word_sampling import NegativeSampler, kept_tokens
+from seqmodels.data.batching.word_sampling import NegativeSampler, word_stream
 from seqmodels.errors import ConfigError
 
 PAD = 0
@@ -56,7 +56,7 @@ def test_window_weights_are_the_dynamic_window_in_expectation() -> None:
 
 def test_runs_hold_every_pair_of_a_small_corpus() -> None:
     sentences = [[1, 2, 3, 4], [5], [6, 7]]
-    tokens, sentence_ids = kept_tokens(sentences)
+    tokens, sentence_ids = word_stream(sentences)
     runs = WordRuns(tokens, sentence_ids, window=2, length=3, pad_id=PAD, weights=window_weights(2))
     assert len(runs) == 3  # 7 words in runs of 3
     pairs, weights = batch_pairs(runs, window=2)
@@ -71,7 +71,7 @@ def test_runs_hold_every_pair_of_a_small_corpus() -> None:
 @given(sentences=st.lists(st.lists(st.integers(1, 9), max_size=7), max_size=6), window=st.integers(1, 4),
        length=st.integers(1, 5))
 def test_runs_hold_exactly_the_pairs_within_the_window(sentences: List[List[int]], window: int, length: int) -> None:
-    tokens, sentence_ids = kept_tokens(sentences)
+    tokens, sentence_ids = word_stream(sentences)
     runs = WordRuns(tokens, sentence_ids, window, length, pad_id=PAD, weights=window_weights(window, expected=False))
     pairs, weights = batch_pairs(runs, window)
     assert pairs == brute_force_pairs(sentences, window)
@@ -79,7 +79,7 @@ def test_runs_hold_exactly_the_pairs_within_the_window(sentences: List[List[int]
 
 
 def test_every_centre_word_draws_its_own_noise_words() -> None:
-    tokens, sentence_ids = kept_tokens([list(range(1, 9))])
+    tokens, sentence_ids = word_stream([list(range(1, 9))])
     runs = WordRuns(tokens, sentence_ids, window=1, length=4, pad_id=PAD, weights=window_weights(1))
     batch = runs.batch([1, 0], NegativeSampler([0, 1, 1, 1, 1, 1, 1, 1, 1]), negatives=3,
                        generator=torch.Generator().manual_seed(1))
@@ -96,5 +96,5 @@ def test_bad_windows_and_run_lengths_are_config_errors() -> None:
 
 
 def test_an_empty_corpus_has_no_runs() -> None:
-    tokens, sentence_ids = kept_tokens([[], []])
+    tokens, sentence_ids = word_stream([[], []])
     assert len(WordRuns(tokens, sentence_ids, 2, 4, PAD, window_weights(2))) == 0

@@ -7,7 +7,13 @@ import math
 import pytest
 import torch
 
-from seqmodels.data.batching.word_sampling import NegativeSampler, keep_probabilities, kept_tokens, noise_distribution
+from seqmodels.data.batching.word_sampling import (
+    NegativeSampler,
+    keep_probabilities,
+    kept_words,
+    noise_distribution,
+    word_stream,
+)
 
 COUNTS = [0, 4000, 1000, 300, 50, 10]  # id 0 is a special token (pad) that never occurs
 
@@ -52,7 +58,7 @@ def test_subsampling_drops_frequent_words_more_often() -> None:
     corpus = torch.cat([torch.full((count,), word) for word, count in enumerate(counts)])
     corpus = corpus[torch.randperm(corpus.numel(), generator=torch.Generator().manual_seed(2))]
     keep = keep_probabilities(counts, threshold=1e-2)
-    tokens, sentence_ids = kept_tokens([corpus.tolist()], keep=keep, generator=torch.Generator().manual_seed(3))
+    tokens, sentence_ids = kept_words(word_stream([corpus.tolist()]), keep, torch.Generator().manual_seed(3))
     assert (sentence_ids == 0).all()
     kept = torch.bincount(tokens, minlength=5).double()[1:] / torch.tensor(counts[1:], dtype=torch.float64)
     expected = keep[1:]
@@ -61,15 +67,16 @@ def test_subsampling_drops_frequent_words_more_often() -> None:
     assert kept[0] < 0.15 < kept[1] < 0.6 and kept[2] == kept[3] == 1.0
 
 
-def test_kept_tokens_keep_the_reading_order_and_the_sentences() -> None:
-    tokens, sentence_ids = kept_tokens([[1, 2, 3], [], [2, 2, 4]], keep=torch.tensor([1.0, 1.0, 0.0, 1.0, 1.0]))
+def test_the_stream_keeps_the_reading_order_and_the_sentences() -> None:
+    keep = torch.tensor([1.0, 1.0, 0.0, 1.0, 1.0])
+    tokens, sentence_ids = kept_words(word_stream([[1, 2, 3], [], [2, 2, 4]]), keep)
     assert tokens.tolist() == [1, 3, 4] and sentence_ids.tolist() == [0, 0, 2]  # 2 dropped: 1 and 3 now neighbours
-    tokens, sentence_ids = kept_tokens([[5, 6], [7]])
+    tokens, sentence_ids = word_stream([[5, 6], [7]])
     assert tokens.tolist() == [5, 6, 7] and sentence_ids.tolist() == [0, 0, 1]
 
 
 def test_empty_input_gives_no_words() -> None:
-    tokens, sentence_ids = kept_tokens([])
+    tokens, sentence_ids = word_stream([])
     assert tokens.shape == sentence_ids.shape == (0,)
     assert NegativeSampler([1, 2]).sample((0, 5)).shape == (0, 5)
 
@@ -79,3 +86,8 @@ def test_bad_counts_are_refused() -> None:
         noise_distribution([0, 0])
     with pytest.raises(ValueError, match="counts"):
         keep_probabilities([3, -1])
+
+
+def test_the_stream_leaves_the_special_tokens_out() -> None:
+    tokens, sentence_ids = word_stream([[5, 1, 6], [0, 2], [7]], first_word=4)  # ids 0..3: <pad>, <unk>, ...
+    assert tokens.tolist() == [5, 6, 7] and sentence_ids.tolist() == [0, 0, 2]  # 5 and 6 become neighbours

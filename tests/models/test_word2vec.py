@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from seqmodels.data.batching.word2vec import WordRuns, window_weights
-from seqmodels.data.batching.word_sampling import NegativeSampler, kept_tokens
+from seqmodels.data.batching.word_sampling import NegativeSampler, word_stream
 from seqmodels.errors import ConfigError
 from seqmodels.models.word2vec import Word2Vec
 
@@ -161,7 +161,7 @@ def test_skipgram_with_negative_sampling_learns_two_groups_of_words() -> None:
     generator = torch.Generator().manual_seed(0)
     groups = [torch.arange(1, 7), torch.arange(7, 13)]  # ids 1..6 and 7..12 never share a sentence; 0 is pad
     sentences = [groups[i % 2][torch.randint(0, 6, (8,), generator=generator)].tolist() for i in range(200)]
-    tokens, sentence_ids = kept_tokens(sentences)
+    tokens, sentence_ids = word_stream(sentences)
     runs = WordRuns(tokens, sentence_ids, window=2, length=8, pad_id=0, weights=window_weights(2))
     counts = torch.bincount(torch.tensor([w for s in sentences for w in s]), minlength=13)
     sampler = NegativeSampler(counts)

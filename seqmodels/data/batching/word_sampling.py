@@ -12,7 +12,7 @@ Sentences are sequences of ids (lists or 1-D tensors); everything is done with w
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple, Union
+from typing import NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -75,19 +75,34 @@ class NegativeSampler:
         return torch.multinomial(self.probabilities, total, replacement=True, generator=generator).view(shape)
 
 
-def kept_tokens(sentences: Sequence[Sequence[int]], keep: Optional[Tensor] = None,
-                generator: Optional[torch.Generator] = None) -> Tuple[Tensor, Tensor]:
-    """The corpus as one id tensor and the sentence index of each id, after dropping each w with probability
-    1 - P_keep(w) (``keep`` None: every word kept). As in the word2vec C code, words are dropped before the
-    windows are laid, which widens the windows of the words kept."""
+class WordStream(NamedTuple):
+    """A corpus as one stream: ``tokens`` (M,) the ids, sentence after sentence; ``sentence_ids`` (M,) the index of
+    the sentence of each id."""
+
+    tokens: Tensor
+    sentence_ids: Tensor
+
+
+def word_stream(sentences: Sequence[Sequence[int]], first_word: int = 0) -> WordStream:
+    """The ids >= ``first_word`` of ``sentences`` (lists or 1-D tensors) as one stream (the special tokens, ids
+    below ``first_word``, left out: the words on either side of an <unk> become neighbours, as in word2vec)."""
     parts = [torch.as_tensor(sentence, dtype=torch.long).reshape(-1) for sentence in sentences]
     if not parts:
-        return torch.empty(0, dtype=torch.long), torch.empty(0, dtype=torch.long)
+        return WordStream(torch.empty(0, dtype=torch.long), torch.empty(0, dtype=torch.long))
     tokens = torch.cat(parts)
     sentence_ids = torch.repeat_interleave(torch.arange(len(parts)), torch.tensor([len(part) for part in parts]))
-    if keep is not None and tokens.numel() > 0:
-        if bool((tokens < 0).any()) or int(tokens.max()) >= keep.numel():
-            raise ValueError(f"ids must be in [0, {keep.numel()}) to look up keep, got {tokens.min()}..{tokens.max()}")
-        kept = torch.rand(tokens.shape, generator=generator, dtype=torch.float64) < keep.to(torch.float64)[tokens]
-        tokens, sentence_ids = tokens[kept], sentence_ids[kept]
-    return tokens, sentence_ids
+    words = tokens >= first_word
+    return WordStream(tokens[words], sentence_ids[words])
+
+
+def kept_words(stream: WordStream, keep: Optional[Tensor] = None,
+               generator: Optional[torch.Generator] = None) -> WordStream:
+    """The stream after dropping each w with probability 1 - P_keep(w) (``keep`` None: every word kept). As in the
+    word2vec C code, words are dropped before the windows are laid, which widens the windows of the words kept."""
+    tokens, sentence_ids = stream
+    if keep is None or tokens.numel() == 0:
+        return stream
+    if bool((tokens < 0).any()) or int(tokens.max()) >= keep.numel():
+        raise ValueError(f"ids must be in [0, {keep.numel()}) to look up keep, got {tokens.min()}..{tokens.max()}")
+    kept = torch.rand(tokens.shape, generator=generator, dtype=torch.float64) < keep.to(torch.float64)[tokens]
+    return WordStream(tokens[kept], sentence_ids[kept])

@@ -19,7 +19,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from seqmodels.data.batching.word2vec import WordRuns, window_weights
-from seqmodels.data.batching.word_sampling import NegativeSampler, keep_probabilities, kept_tokens
+from seqmodels.data.batching.word_sampling import NegativeSampler, keep_probabilities, kept_words, word_stream
 from seqmodels.data.corpora.labelled_text import tokenize_text
 from seqmodels.data.encoding.vocabulary import SPECIALS
 from seqmodels.data.modules.base import data_seed
@@ -73,16 +73,15 @@ class Word2VecData(LineCorpusData):
         return tokenize_text(line, self.lowercase)
 
     def setup(self, stage: Optional[str] = None) -> None:
-        """Every split's sentences as ids (sentences without a word left out), and the training split's counts."""
+        """Every split's words as a stream, and the training split's counts."""
         if self.counts is not None:
             return
         super().setup(stage)
-        self.ids = {split: [sentence for sentence in sentences if sentence] for split, sentences in self.ids.items()}
-        counts = torch.zeros(len(self.vocabulary), dtype=torch.long)
-        for sentence in self.ids["train"]:
-            counts += torch.bincount(torch.tensor(sentence, dtype=torch.long), minlength=len(self.vocabulary))
-        counts[: len(SPECIALS)] = 0  # <unk> and the others: never a noise word, never subsampled in
-        self.counts = counts
+        # every split's words as one stream, made once: an epoch only subsamples it
+        self.streams = {split: word_stream(sentences, first_word=len(SPECIALS))
+                        for split, sentences in self.ids.items()}
+        # <unk> and the other specials: not in the stream, so never a noise word, never subsampled in
+        self.counts = torch.bincount(self.streams["train"].tokens, minlength=len(self.vocabulary))
 
     def task_arguments(self) -> Dict[str, Any]:
         return {"vocabulary": self.vocabulary.to_dict(), "architecture": self.architecture,
@@ -92,11 +91,11 @@ class Word2VecData(LineCorpusData):
         """This epoch's words of ``split`` in runs of ``run_length`` (training: subsampled, windows weighted as
         the dynamic window in expectation; evaluation: every word, the full window), the same in every process
         (drawn from the run's seed and the epoch); the loaders share the runs out."""
-        sentences = [[i for i in s if i >= len(SPECIALS)] for s in self.ids[split]]
         training = split == "train"
         keep = keep_probabilities(self.counts, self.subsample) if training else None
         epoch = self.trainer.current_epoch if self.trainer else 0
-        tokens, sentence_ids = kept_tokens(sentences, keep, torch.Generator().manual_seed(data_seed() + epoch))
+        generator = torch.Generator().manual_seed(data_seed() + epoch)
+        tokens, sentence_ids = kept_words(self.streams[split], keep, generator)
         return WordRuns(tokens, sentence_ids, self.window, self.run_length, self.vocabulary.pad_id,
                         window_weights(self.window, expected=training))
 
