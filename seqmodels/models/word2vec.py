@@ -21,6 +21,8 @@ distributed memory"), so that the 2W pairs of a window are one small matrix prod
 instead of 2W (K + 1) separate dot products: the same objective in expectation, a fraction of the memory
 traffic. The hierarchical softmax (:mod:`seqmodels.nn.hierarchical_softmax`) asks the log2 V questions "left or
 right?" on the way from the root to t instead: its V - 1 inner-node vectors v_n take the place of θ.
+Skip-gram with negative sampling, the hot loop, is differentiated by hand
+(:mod:`seqmodels.nn.window_negative_sampling`); the other combinations go through autograd.
 As in the C code, E starts uniform in ±0.5 / D and θ at zero.
 """
 
@@ -35,6 +37,7 @@ from torch import Tensor, nn
 from seqmodels.errors import ConfigError
 from seqmodels.nn.hierarchical_softmax import HierarchicalSoftmax
 from seqmodels.nn.linear_cross_entropy import linear_cross_entropy
+from seqmodels.nn.window_negative_sampling import window_negative_sampling
 
 ARCHITECTURES = ("skipgram", "cbow")
 LOSSES = ("negative_sampling", "softmax", "hierarchical_softmax")
@@ -130,6 +133,10 @@ class Word2Vec(nn.Module):
                                  f"{tuple(negatives.shape)}")
             negatives = negatives.reshape(-1, negatives.size(-1))                   # (N, K)
         width, length = weights.size(-1), weights.size(1)
+        if self.architecture == "skipgram" and negatives is not None:  # the hot loop, differentiated by hand
+            total = window_negative_sampling(self.input_embedding.weight, self.output_embedding.weight, tokens,
+                                             weights, negatives.view(*weights.shape[:2], -1), self.pad_id)
+            return Word2VecLoss(total, weights.sum().to(total.dtype))
         targets = tokens[:, width // 2:width // 2 + length].reshape(-1)              # t (N,): the centre words
         hidden = self.windows(tokens, width)                                          # e_{i+d} (N, 2W + 1, D)
         omega = weights.reshape(-1, width).to(hidden.dtype)                           # ω (N, 2W + 1)
