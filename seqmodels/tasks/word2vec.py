@@ -48,7 +48,7 @@ class Word2VecTask(WordVectorsTask):
             raise ConfigError("model.embedding_size is not set: it is the size of the word vectors")
         self.network: Word2Vec = self.build_network(  # type: ignore[assignment]
             Word2Vec, vocab_size=len(self.vocabulary), embedding_size=model["embedding_size"],
-            architecture=architecture, loss=output_layer(output, negatives), pad_id=self.vocabulary.pad_id,
+            architecture=architecture, loss=output_layer(output, negatives, optimizer), pad_id=self.vocabulary.pad_id,
             counts=counts,
         )
 
@@ -67,12 +67,18 @@ class Word2VecTask(WordVectorsTask):
         return loss.total
 
 
-def output_layer(output: Optional[str], negatives: int) -> str:
-    """``task.output`` checked against ``data.negatives`` (null: negative sampling when K > 0, else the softmax)."""
-    if output is None:
-        return "negative_sampling" if negatives > 0 else "softmax"
-    check_choice("task.output", output, LOSSES)
-    if (output == "negative_sampling") != (negatives > 0):
-        raise ConfigError(f"task.output={output} with data.negatives={negatives}: negative sampling needs noise words "
+def output_layer(output: Optional[str], negatives: int, optimizer: Mapping[str, Any]) -> str:
+    """``task.output`` checked against ``data.negatives`` (null: negative sampling when K > 0, else the softmax) and
+    against the optimiser: plain SGD on the summed loss is word2vec's for negative sampling, where an output
+    vector θ_w only moves with the examples that hold w; the softmaxes move every θ (the tree's root) with every
+    example, and a batch's sum of those steps diverges — they need an adaptive optimiser (Adam)."""
+    chosen = output if output is not None else "negative_sampling" if negatives > 0 else "softmax"
+    check_choice("task.output", chosen, LOSSES)
+    if (chosen == "negative_sampling") != (negatives > 0):
+        raise ConfigError(f"task.output={chosen} with data.negatives={negatives}: negative sampling needs noise words "
                           f"(data.negatives > 0), the softmax and the hierarchical softmax none (data.negatives=0)")
-    return output
+    if chosen != "negative_sampling" and optimizer.get("name", "adam") == "sgd":
+        raise ConfigError(f"task.output={chosen} with task.optimizer.name=sgd: every example moves the shared output "
+                          "vectors and a batch's summed steps diverge; add task.optimizer.name=adam "
+                          "task.optimizer.lr=0.01 task.lr_decay=null")
+    return chosen

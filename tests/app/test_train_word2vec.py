@@ -14,9 +14,11 @@ from seqmodels.nn.embedding import read_vectors
 from seqmodels.tasks.word2vec import Word2VecTask
 from tests.app.hydra_helpers import SHARED_DATA, TINY_WORD2VEC, train
 
+# what the softmaxes need (plain SGD on the summed loss is negative sampling's)
+ADAM = ["task.optimizer.name=adam", "task.optimizer.lr=0.01", "task.lr_decay=null"]
 VARIANTS = {"skipgram_negative_sampling": [], "cbow_negative_sampling": ["data.architecture=cbow"],
-            "skipgram_softmax": ["data.negatives=0"],
-            "cbow_hierarchical_softmax": ["data.architecture=cbow", "data.negatives=0",
+            "skipgram_softmax": ["data.negatives=0", *ADAM],
+            "cbow_hierarchical_softmax": ["data.architecture=cbow", "data.negatives=0", *ADAM,
                                           "task.output=hierarchical_softmax"]}
 
 
@@ -38,8 +40,7 @@ def test_the_hierarchical_softmax_learns(tmp_path: Path) -> None:
     (without subsampling, which would train on another distribution of words than validation's)."""
     from seqmodels.data.modules.word2vec import Word2VecData
 
-    overrides = ["data.negatives=0", "data.subsample=0", "task.output=hierarchical_softmax",
-                 "task.optimizer.name=adam", "task.optimizer.lr=0.01", "task.lr_decay=null"]  # fast on tiny vectors
+    overrides = ["data.negatives=0", "data.subsample=0", "task.output=hierarchical_softmax", *ADAM]
     train(tmp_path, [*overrides, "trainer.limit_train_batches=200"], tiny=TINY_WORD2VEC)
     network = Word2VecTask.load(tmp_path / "checkpoints" / "last.ckpt").network
     data = Word2VecData(negatives=0, subsample=0, batch_size=64, eval_batch_size=256)
@@ -87,6 +88,7 @@ def test_the_validation_loss_is_the_same_for_the_same_weights(tmp_path: Path) ->
     ("data.window=0", "data.window=0: must be an integer >= 1"),
     ("task.output=tree", r"task.output='tree': choose one of \['negative_sampling', 'softmax', 'hierarchical_"),
     ("task.output=hierarchical_softmax", "task.output=hierarchical_softmax with data.negatives=5: negative sampling"),
+    ("data.negatives=0", "task.output=softmax with task.optimizer.name=sgd: every example moves the shared output"),
 ])
 def test_bad_options_are_clear_errors_naming_them(tmp_path: Path, override: str, message: str) -> None:
     from seqmodels.errors import ConfigError
