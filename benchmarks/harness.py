@@ -3,10 +3,11 @@ Lightning's ``max_time``, and a callback that times the training steps."""
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, List, Sequence
+from typing import Any, Callable, List, Sequence, Tuple
 
 import pytorch_lightning as pl
 from omegaconf import DictConfig, open_dict
@@ -22,6 +23,9 @@ def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
 
+    from seqmodels.resolvers import register_resolvers
+
+    register_resolvers()  # as train.py does before Hydra composes: ${metric_mode:...}, ${run_folder:...}
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
@@ -31,6 +35,29 @@ def compose_config(overrides: Sequence[str], output_dir: Path) -> DictConfig:
     with open_dict(cfg):
         del cfg["hydra"]
     return cfg
+
+
+Snapshot = Tuple[float, float, float]  # (wall s, busy CPU s of the whole machine, CPU s of this process)
+
+
+def cpu_snapshot() -> Snapshot:
+    """Now: wall time, the busy CPU seconds of the whole machine, and this process's CPU seconds."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(value) for value in stat.readline().split()[1:9]]
+        busy = (sum(ticks[:3]) + sum(ticks[5:8])) / os.sysconf("SC_CLK_TCK")  # user nice system irq softirq steal
+    except (OSError, ValueError):
+        busy = math.nan
+    own = os.times()
+    return time.perf_counter(), busy, own.user + own.system
+
+
+def others_cores(start: Snapshot, end: Snapshot) -> float:
+    """Cores that other processes kept busy on average between two snapshots."""
+    wall = end[0] - start[0]
+    if wall <= 0:
+        return math.nan
+    return max(0.0, ((end[1] - start[1]) - (end[2] - start[2])) / wall)
 
 
 def max_time(minutes: float) -> str:
@@ -60,6 +87,22 @@ class TrainingSpeed(pl.Callback):
                            batch_idx: int) -> None:
         self.seconds += time.perf_counter() - self._start
         self.units += self.count(batch)
+
+
+class FitClock(pl.Callback):
+    """The wall time from the start of ``Trainer.fit`` to the end of training (validation included)."""
+
+    latest: "FitClock"
+
+    def __init__(self) -> None:
+        self.start = self.end = math.nan
+        FitClock.latest = self
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.start = time.perf_counter()
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.end = time.perf_counter()
 
 
 def real_tokens(batch: Any) -> int:

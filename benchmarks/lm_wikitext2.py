@@ -56,7 +56,14 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.harness import DEFAULT_DATA_DIR, ROOT, compose_config  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    DEFAULT_DATA_DIR,
+    ROOT,
+    Snapshot,
+    compose_config,
+    cpu_snapshot,
+    others_cores,
+)
 
 CONFIGS = ROOT / "configs"
 LOSS_WINDOW = 200  # the example's log interval: it prints the mean loss of the last 200 batches
@@ -70,28 +77,6 @@ EXAMPLE_SETTINGS = {
     "model.dropout": 0.2, "data.bptt": 35, "data.batch_size": 20, "data.eval_batch_size": 10,
     "task.optimizer.name": "sgd", "task.optimizer.lr": 20, "trainer.gradient_clip_val": 0.25,
 }
-
-Snapshot = Tuple[float, float, float]  # (wall s, busy CPU s of the whole machine, CPU s of this process)
-
-
-def cpu_snapshot() -> Snapshot:
-    try:
-        with open("/proc/stat") as stat:
-            ticks = [int(value) for value in stat.readline().split()[1:9]]
-        busy = (sum(ticks[:3]) + sum(ticks[5:8])) / os.sysconf("SC_CLK_TCK")  # user nice system irq softirq steal
-    except (OSError, ValueError):
-        busy = math.nan
-    own = os.times()
-    return time.perf_counter(), busy, own.user + own.system
-
-
-def others_cores(start: Snapshot, end: Snapshot) -> float:
-    """Cores that other processes kept busy on average between two snapshots."""
-    wall = end[0] - start[0]
-    if wall <= 0:
-        return math.nan
-    return max(0.0, ((end[1] - start[1]) - (end[2] - start[2])) / wall)
-
 
 class BatchTimer(pl.Callback):
     """Wall-clock times of every training batch (and of validation) inside a Lightning run.
