@@ -105,7 +105,7 @@ def test_the_command_warns_when_the_output_stops_at_the_cap(ckpt, capsys, monkey
 
 def test_score_reads_a_100000_token_sentence_in_chunks(ckpt) -> None:
     task = LanguageModelTask.load(ckpt["lm"])
-    lengths = call_lengths(task.network)
+    lengths = call_lengths(task.network.recurrent)  # the prompt and the text are read by the recurrent layer
     text = "ab" * (HUGE // 2)
     (huge, short) = task.score([text, "ab"])
     steps = LOGIT_BUDGET // (2 * len(task.vocabulary))
@@ -117,7 +117,7 @@ def test_score_reads_a_100000_token_sentence_in_chunks(ckpt) -> None:
 
 def test_sample_reads_a_100000_token_prompt_once_in_chunks(ckpt) -> None:
     task = LanguageModelTask.load(ckpt["lm"])
-    lengths = call_lengths(task.network)
+    lengths = call_lengths(task.network.recurrent)  # the prompt and the text are read by the recurrent layer
     prompt = "ab" * (HUGE // 2)
     texts = task.generate(prompt, num_samples=3, max_length=7, seed=0, stop_at_eos=False)
     assert len(texts) == 3 and all(text.startswith(prompt) for text in texts)
