@@ -14,9 +14,8 @@ from typing import Any, List, Mapping, Optional
 from torch import Tensor
 
 from seqmodels.data.batching.cooccurrence import CooccurrenceBatch
-from seqmodels.errors import ConfigError
 from seqmodels.models.glove import GloVe
-from seqmodels.tasks.word_vectors import WordVectorsTask
+from seqmodels.tasks.word_vectors import WordVectorsTask, vector_size
 
 
 class GloVeTask(WordVectorsTask):
@@ -43,9 +42,7 @@ class GloVeTask(WordVectorsTask):
     ) -> None:
         super().__init__(vocabulary, optimizer, lr_decay, probe_words)
         self.save_hyperparameters(logger=False)
-        if model.get("embedding_size") is None:
-            raise ConfigError("model.embedding_size is not set: it is the size of the word vectors")
-        self.network = GloVe(len(self.vocabulary), model["embedding_size"], x_max, alpha)  # vectors(): W + W̃
+        self.network = GloVe(len(self.vocabulary), vector_size(model), x_max, alpha)  # vectors(): W + W̃
 
     def _step(self, batch: CooccurrenceBatch, stage: str) -> Tensor:
         losses = self.network.losses(batch.rows, batch.cols, batch.counts)  # J_ij (B,)

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from seqmodels.data.batching.word2vec import Word2VecBatch
 from seqmodels.errors import ConfigError, check_choice
 from seqmodels.models.word2vec import LOSSES, Word2Vec
-from seqmodels.tasks.word_vectors import WordVectorsTask
+from seqmodels.tasks.word_vectors import WordVectorsTask, vector_size
 
 
 class Word2VecTask(WordVectorsTask):
@@ -44,10 +44,8 @@ class Word2VecTask(WordVectorsTask):
     ) -> None:
         super().__init__(vocabulary, optimizer, lr_decay, probe_words)
         self.save_hyperparameters(logger=False)
-        if model.get("embedding_size") is None:
-            raise ConfigError("model.embedding_size is not set: it is the size of the word vectors")
         self.network: Word2Vec = self.build_network(  # type: ignore[assignment]
-            Word2Vec, vocab_size=len(self.vocabulary), embedding_size=model["embedding_size"],
+            Word2Vec, vocab_size=len(self.vocabulary), embedding_size=vector_size(model),
             architecture=architecture, loss=output_layer(output, negatives, optimizer), pad_id=self.vocabulary.pad_id,
             counts=counts,
         )

@@ -10,8 +10,17 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from seqmodels.data.encoding.vocabulary import SPECIALS, Vocabulary
+from seqmodels.errors import ConfigError
 from seqmodels.similarity import WordVectors
 from seqmodels.tasks.base import MIN, SequenceTask
+
+
+def vector_size(model: Mapping[str, Any]) -> Any:
+    """``model.embedding_size``, the size of each word vector (the only ``model`` option word vectors use), which
+    must be set."""
+    if model.get("embedding_size") is None:
+        raise ConfigError("model.embedding_size is not set: it is the size of the word vectors")
+    return model["embedding_size"]
 
 
 class VectorModel(Protocol):
