@@ -3,6 +3,7 @@ AdaGrad, and writes vectors.txt = W + W̃ of the trained checkpoint, evaluated l
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from tests.app.hydra_helpers import SHARED_DATA, TINY_GLOVE, train
 def test_glove_trains_and_exports_w_plus_w_tilde(tmp_path: Path) -> None:
     metrics = train(tmp_path, [], tiny=TINY_GLOVE)
     assert metrics["val/loss"] > 0 and metrics["test/loss"] > 0 and metrics["train/loss"] > 0
-    assert {"vectors/analogy_coverage", "vectors/wordsim353_spearman"} <= metrics.keys()
+    if importlib.util.find_spec("gensim") is not None:  # the evaluation files come with gensim's wheel (else skipped)
+        assert {"vectors/analogy_coverage", "vectors/wordsim353_spearman"} <= metrics.keys()
     words, vectors = read_vectors(tmp_path / "vectors.txt")
     task = GloVeTask.load(tmp_path / "checkpoints" / "last.ckpt")
     network = task.network
