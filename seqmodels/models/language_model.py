@@ -72,6 +72,7 @@ class LanguageModel(nn.Module):
                 f"({embedding_size}) must equal hidden_size ({recurrent.hidden_size})"
             )
         hierarchical = output == "hierarchical_softmax"
+        self.hierarchical = hierarchical  # the output layer is a HierarchicalSoftmax, else an nn.Linear
         if hierarchical and tie_weights:
             raise ValueError("tie_weights=True needs an output word matrix to share with the embedding; the "
                              "hierarchical softmax's vectors belong to its tree's inner nodes, not to words")
@@ -89,7 +90,7 @@ class LanguageModel(nn.Module):
             if tie_weights:
                 self.output.weight = self.embedding.weight
         nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
-        if isinstance(self.output, nn.Linear):
+        if not hierarchical:
             nn.init.zeros_(self.output.bias)
             if not tie_weights:
                 nn.init.uniform_(self.output.weight, -0.1, 0.1)
@@ -120,7 +121,7 @@ class LanguageModel(nn.Module):
     def scores(self, hidden: Tensor) -> Tensor:
         """The output layer on ``hidden`` = features(...)[0] (B, T, H): softmax logits W_y h + b_y, or the
         hierarchical softmax's log P(w | h) = Σ_j log σ(s(w, j) · v_{n(w,j)}·h) for every w, (B, T, V)."""
-        if not isinstance(self.output, HierarchicalSoftmax):
+        if not self.hierarchical:
             return self.output(hidden)
         with _full_precision(hidden):
             flat = self.output.log_probs(hidden.reshape(-1, hidden.size(-1)).float())
@@ -131,7 +132,7 @@ class LanguageModel(nn.Module):
 
         Softmax: log_softmax(W_y h + b_y)[y], all V logits of each position. Hierarchical softmax:
         Σ_j log σ(s(y, j) · v_{n(y,j)}·h) along y's path alone, L(y) dot products."""
-        if not isinstance(self.output, HierarchicalSoftmax):
+        if not self.hierarchical:
             logits = self.output(hidden).float()
             return torch.log_softmax(logits, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
         with _full_precision(hidden):
@@ -148,7 +149,7 @@ class LanguageModel(nn.Module):
         -Σ_t Σ_j log σ(s(y<t>, j) · v_{n(y<t>,j)}·h<t>), L(y<t>) ≈ log2 V dot products a token (float32).
         """
         flat_hidden, flat_targets = hidden.reshape(-1, hidden.size(-1)), targets.reshape(-1)
-        if not isinstance(self.output, HierarchicalSoftmax):
+        if not self.hierarchical:
             return linear_cross_entropy(flat_hidden, self.output.weight, self.output.bias, flat_targets,
                                         ignore_index=ignore_index)
         kept = flat_targets != ignore_index
