@@ -41,6 +41,17 @@ def test_negative_samples_follow_the_unigram_to_the_three_quarters() -> None:
     assert observed[5] > 2 * unigram[5]  # the rarest word is drawn more than twice as often as its frequency
 
 
+@pytest.mark.parametrize("counts", [COUNTS, [7], [0, 0, 3, 0, 1], torch.randint(0, 1000, (500,)).tolist() + [1]])
+def test_the_alias_table_holds_the_noise_distribution_exactly(counts: list) -> None:
+    sampler = NegativeSampler(counts)
+    size = len(counts)
+    # P(w) = (accept[w] + Σ_{i: alias[i] = w} (1 - accept[i])) / V, read off the table without drawing
+    held = sampler.accept.clone().index_add_(0, sampler.alias, 1 - sampler.accept) / size
+    assert held.tolist() == pytest.approx(noise_distribution(counts).tolist(), abs=1e-12)
+    never = torch.tensor(counts) == 0
+    assert (sampler.accept[never] == 0).all() and (torch.tensor(counts)[sampler.alias] > 0).all()
+
+
 def test_keep_probabilities_follow_the_word2vec_formula() -> None:
     threshold = 1e-3
     keep = keep_probabilities(COUNTS, threshold).tolist()

@@ -55,7 +55,17 @@ def keep_probabilities(counts: Counts, threshold: float = 1e-4) -> Tensor:
 
 
 class NegativeSampler:
-    """Draws negative ids n_k ~ P_noise (with replacement) for negative-sampling losses.
+    """Draws negative ids n_k ~ P_noise (with replacement) for negative-sampling losses, by Walker's alias method.
+
+    The V probabilities are cut into V buckets of mass 1/V, bucket i holding id i with probability ``accept[i]``
+    and one other id, ``alias[i]``, with the rest (Vose's construction, exact up to float rounding). A draw is
+    then one uniform bucket and one coin:
+
+        i ~ U{0..V-1},  u ~ U[0, 1):   n = i if u < accept[i] else alias[i]
+        P(n = w) = (accept[w] + Σ_{i: alias[i] = w} (1 - accept[i])) / V = P_noise(w)
+
+    Two uniform tensors and two gathers per batch: a few times faster than ``torch.multinomial`` with
+    replacement, which searches the cumulative distribution for every draw.
 
     Args:
         counts: c(w) for every id of the vocabulary.
@@ -64,15 +74,35 @@ class NegativeSampler:
 
     def __init__(self, counts: Counts, power: float = 0.75) -> None:
         self.probabilities = noise_distribution(counts, power)
+        self.accept, self.alias = _alias_table(self.probabilities)
 
     def sample(self, shape: Tuple[int, ...], generator: Optional[torch.Generator] = None) -> Tensor:
         """Ids ~ P_noise, independent, as a long tensor of ``shape`` (e.g. (N, K): K negatives per example)."""
-        total = 1
-        for size in shape:
-            total *= size
-        if total == 0:
-            return torch.empty(shape, dtype=torch.long)
-        return torch.multinomial(self.probabilities, total, replacement=True, generator=generator).view(shape)
+        buckets = torch.randint(self.accept.numel(), shape, generator=generator)                    # i
+        coins = torch.rand(shape, generator=generator, dtype=self.accept.dtype)                    # u
+        return torch.where(coins < self.accept[buckets], buckets, self.alias[buckets])
+
+
+def _alias_table(probabilities: Tensor) -> Tuple[Tensor, Tensor]:
+    """Vose's alias table of a distribution (V,): ``accept`` (V,) float64 and ``alias`` (V,) long.
+
+    Each bucket of mass 1/V (scaled to 1: q_i = V p_i) is filled by a light id (q < 1) and topped up by a heavy
+    one (q >= 1), whose remaining mass q - (1 - q_light) goes back on the light or heavy pile; ids never drawn
+    (p = 0) have accept 0, so only their alias is ever drawn from their bucket.
+    """
+    size = probabilities.numel()
+    mass = (probabilities * size).tolist()
+    accept, alias = [1.0] * size, list(range(size))
+    light = [i for i, q in enumerate(mass) if q < 1.0]
+    heavy = [i for i, q in enumerate(mass) if q >= 1.0]
+    while light and heavy:
+        small, large = light.pop(), heavy[-1]
+        accept[small], alias[small] = mass[small], large
+        mass[large] -= 1.0 - mass[small]
+        if mass[large] < 1.0:
+            light.append(heavy.pop())
+    # what is left holds mass 1 up to rounding: accept 1, itself
+    return torch.tensor(accept, dtype=torch.float64), torch.tensor(alias, dtype=torch.long)
 
 
 class WordStream(NamedTuple):
