@@ -187,11 +187,13 @@ def check_accelerator(accelerator: Optional[str]) -> None:
 
 
 def build(node: Any, option: str, **kwargs: Any) -> Any:
-    """instantiate(node) with plain containers; a bad option becomes a ConfigError naming it."""
+    """instantiate(node) with plain containers, called with ``kwargs`` as they are (the objects and the
+    vocabularies the program made: merged into the config, a 30,000-word vocabulary would become 30,000 config
+    nodes, seconds of start-up); a bad option becomes a ConfigError naming it."""
     if node is None or "_target_" not in node:
         raise ConfigError(f"the config has no {option}._target_: choose a {option} (e.g. {option}=<name>)")
     try:
-        return instantiate(node, _convert_="all", **kwargs)
+        return instantiate(node, _convert_="all", _partial_=True)(**kwargs)
     except Exception as error:  # Hydra wraps whatever the constructor raised
         cause = error
         while cause.__cause__ is not None and not isinstance(cause, (ConfigError, DataError)):
