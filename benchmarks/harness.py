@@ -90,7 +90,8 @@ class TrainingSpeed(pl.Callback):
 
 
 class FitClock(pl.Callback):
-    """The wall time from the start of ``Trainer.fit`` to the end of training (validation included)."""
+    """The wall time from the start of ``Trainer.fit`` to the end of its last training epoch (validation included;
+    what ``on_train_end`` callbacks do afterwards, such as writing vectors.txt, is not training)."""
 
     latest: "FitClock"
 
@@ -101,7 +102,7 @@ class FitClock(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.start = time.perf_counter()
 
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.end = time.perf_counter()
 
 

@@ -22,7 +22,7 @@ covered questions; WordSim-353 and SimLex-999: Spearman) — gensim's vectors ar
 ``WordVectorEvaluations`` runs after our trainings, so the columns compare.
 
 Columns: *train s* is the training alone (gensim: the ``Word2Vec(...)`` call, vocabulary scan included; ours:
-``Trainer.fit`` from its start to the end of training, validation after every epoch included); *total s* adds,
+``Trainer.fit`` from its start to the end of its last epoch, validation after every epoch included); *total s* adds,
 for ours, reading the corpus, the test pass, writing vectors.txt and the evaluations. *words/s* is the corpus'
 words times the epochs over *train s* (for GloVe, whose cost is per co-occurring pair, only a comparison of
 times). *others* is the CPU cores other processes used during the row (trust rows where it is near 0: on 2
