@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional
 
 import pytorch_lightning as pl
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelSummary
@@ -193,7 +194,12 @@ def build(node: Any, option: str, **kwargs: Any) -> Any:
     if node is None or "_target_" not in node:
         raise ConfigError(f"the config has no {option}._target_: choose a {option} (e.g. {option}=<name>)")
     try:
-        return instantiate(node, _convert_="all", _partial_=True)(**kwargs)
+        construct = instantiate(node, _convert_="all", _partial_=True)
+        try:
+            return construct(**kwargs)
+        except Exception as error:  # reported as Hydra reports the constructors it calls itself
+            raise InstantiationException(f"Error in call to target '{node._target_}':\n{error!r}\n"
+                                         f"full_key: {option}") from error
     except Exception as error:  # Hydra wraps whatever the constructor raised
         cause = error
         while cause.__cause__ is not None and not isinstance(cause, (ConfigError, DataError)):
