@@ -11,7 +11,8 @@ Rows (``--rows``, in this order):
   5 epochs, 2 worker threads: the settings of ``experiment=word2vec_wikitext2``;
 - ``sgns``: ``python train.py experiment=word2vec_wikitext2`` (``seqmodels.train.run`` on the composed config);
 - ``hs``: the same with the hierarchical softmax (``data.negatives=0 task.output=hierarchical_softmax``, and Adam,
-  lr 0.01: every example moves the tree's root, which a batch's summed SGD steps would blow up);
+  lr 0.01, without the clipping SGD needs: every example moves the tree's root, which a batch's summed SGD steps
+  would blow up);
 - ``gensim_hs``: gensim with the hierarchical softmax (hs=1, negative=0), its counterpart;
 - ``glove``: ``experiment=glove_wikitext2``.
 
@@ -26,18 +27,22 @@ Columns: *train s* is the training alone (gensim: the ``Word2Vec(...)`` call, vo
 for ours, reading the corpus, the test pass, writing vectors.txt and the evaluations. *words/s* is the corpus'
 words times the epochs over *train s* (for GloVe, whose cost is per co-occurring pair, only a comparison of
 times). *others* is the CPU cores other processes used during the row (trust rows where it is near 0: on 2
-cores a neighbour stalls both OpenMP threads). Run it alone.
+cores a neighbour stalls both OpenMP threads). Run it alone. Every row runs in a fresh process of its own: in one
+process the rows slowed each other (ours took 33-37 s after a gensim row, 30 s alone; gensim 14.4-15.7 s after ours,
+13.2-14.0 s alone).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence
 
@@ -49,13 +54,15 @@ from benchmarks.harness import DEFAULT_DATA_DIR, FitClock, compose_config, cpu_s
 ROWS = ("gensim", "sgns", "hs", "gensim_hs", "glove")
 OURS = {"sgns": ["experiment=word2vec_wikitext2"],
         "hs": ["experiment=word2vec_wikitext2", "data.negatives=0", "task.output=hierarchical_softmax",
-               "task.optimizer.name=adam", "task.optimizer.lr=0.01", "task.lr_decay=null"],
+               "task.optimizer.name=adam", "task.optimizer.lr=0.01", "task.lr_decay=null",
+               "trainer.gradient_clip_val=null"],
         "glove": ["experiment=glove_wikitext2"]}
 GENSIM = {"gensim": {"negative": 5, "hs": 0}, "gensim_hs": {"negative": 0, "hs": 1}}
 EVALUATIONS = ("analogy_accuracy", "wordsim353_spearman", "simlex999_spearman")
+RESULT = "RESULT "  # the line a row's process ends with: its Result as JSON
 
 
-@dataclass
+@dataclasses.dataclass
 class Result:
     row: str
     words: int             # corpus words × epochs
@@ -154,6 +161,26 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
+def run_row(row: str, args: argparse.Namespace) -> Result:
+    """One row, in this process."""
+    torch.set_num_threads(args.threads)
+    sentences = training_sentences(args.data_dir)
+    if row in GENSIM:
+        return run_gensim(row, sentences, args.epochs, args.threads, args.seed)
+    return run_ours(row, args.data_dir, sum(len(sentence) for sentence in sentences), args.epochs, args.seed)
+
+
+def run_row_alone(row: str, args: argparse.Namespace) -> Result:
+    """One row in a process of its own: no row inherits another's threads (gensim's BLAS), memory or imports."""
+    command = [sys.executable, __file__, "--one", row, "--data-dir", args.data_dir, "--epochs", str(args.epochs),
+               "--threads", str(args.threads), "--seed", str(args.seed)]
+    finished = subprocess.run(command, capture_output=True, text=True)
+    lines = [line for line in finished.stdout.splitlines() if line.startswith(RESULT)]
+    if finished.returncode != 0 or not lines:
+        sys.exit(f"row {row} failed (exit {finished.returncode}):\n{finished.stderr[-3000:]}")
+    return Result(**json.loads(lines[-1][len(RESULT):]))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="where wikitext-2/ is (default: %(default)s)")
@@ -162,22 +189,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=5, help="word2vec's epochs, both sides (GloVe: its config's)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads and gensim workers")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--one", choices=ROWS, help=argparse.SUPPRESS)  # a row's own process (run_row_alone)
     args = parser.parse_args(argv)
+    if args.one:
+        print(RESULT + json.dumps(dataclasses.asdict(run_row(args.one, args))), flush=True)
+        return
     rows = [row for row in args.rows.split(",") if row]
     unknown = sorted(set(rows) - set(ROWS))
     if unknown:
         parser.error(f"--rows: {unknown[0]!r} is not one of {', '.join(ROWS)}")
-    torch.set_num_threads(args.threads)
-    sentences = training_sentences(args.data_dir)
-    words = sum(len(sentence) for sentence in sentences)
-    print(f"WikiText-2 train: {len(sentences):,} lines, {words:,} words; {args.threads} threads", flush=True)
+    print(f"WikiText-2 train, {args.threads} threads; every row in a process of its own", flush=True)
     results: List[Result] = []
     for _ in range(args.rounds):
         for row in rows:
-            if row in GENSIM:
-                result = run_gensim(row, sentences, args.epochs, args.threads, args.seed)
-            else:
-                result = run_ours(row, args.data_dir, words, args.epochs, args.seed)
+            result = run_row_alone(row, args)
             results.append(result)
             print(f"{row}: train {result.train_s:.1f} s, total {result.total_s:.1f} s, "
                   f"{result.words_per_s:,.0f} words/s, {result.scores}, others {result.others:.2f}", flush=True)
