@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pytest
 import torch
 
@@ -122,17 +124,21 @@ def test_negative_log_likelihood_equals_cross_entropy_of_the_logits(tie_weights:
     tokens, targets = torch.randint(1, 30, (3, 5)), torch.randint(1, 30, (3, 5))
     targets[2, 3:] = 0  # padding
 
-    hidden, _ = model.features(tokens)
-    fused = model.negative_log_likelihood(hidden, targets, ignore_index=0)
-    fused_grads = torch.autograd.grad(fused, list(model.parameters()))
-    logits, _ = model(tokens)
-    plain = torch.nn.functional.cross_entropy(logits.reshape(-1, 30), targets.reshape(-1), ignore_index=0,
-                                              reduction="sum")
-    plain_grads = torch.autograd.grad(plain, list(model.parameters()))
+    assert_same_loss_and_gradients(model, tokens, targets, lambda logits: torch.nn.functional.cross_entropy(
+        logits.reshape(-1, 30), targets.reshape(-1), ignore_index=0, reduction="sum"))
 
-    torch.testing.assert_close(fused, plain)
-    for ours, theirs in zip(fused_grads, plain_grads):
-        torch.testing.assert_close(ours, theirs)
+
+def assert_same_loss_and_gradients(model: LanguageModel, tokens: torch.Tensor, targets: torch.Tensor,
+                                   reference: Callable[[torch.Tensor], torch.Tensor]) -> None:
+    """``negative_log_likelihood`` (targets 0 ignored) equals ``reference(model(tokens)[0])``, gradients too."""
+    hidden, _ = model.features(tokens)
+    ours = model.negative_log_likelihood(hidden, targets, ignore_index=0)
+    our_grads = torch.autograd.grad(ours, list(model.parameters()))
+    theirs = reference(model(tokens)[0])
+    their_grads = torch.autograd.grad(theirs, list(model.parameters()))
+    torch.testing.assert_close(ours, theirs)
+    for mine, expected in zip(our_grads, their_grads):
+        torch.testing.assert_close(mine, expected)
 
 
 # -- the hierarchical softmax as the output layer (task.output=hierarchical_softmax) -------------------------------
@@ -176,16 +182,11 @@ def test_the_hierarchical_negative_log_likelihood_is_the_gathered_forward() -> N
     model = hierarchical_model()
     tokens, targets = torch.randint(1, 20, (3, 5)), torch.randint(1, 20, (3, 5))
     targets[2, 3:] = 0  # padding
-    hidden, _ = model.features(tokens)
-    nll = model.negative_log_likelihood(hidden, targets, ignore_index=0)
-    path_grads = torch.autograd.grad(nll, list(model.parameters()))
-    log_probs, _ = model(tokens)
-    gathered = log_probs.gather(2, targets.unsqueeze(2)).squeeze(2)
-    expected = -gathered[targets != 0].sum()
-    full_grads = torch.autograd.grad(expected, list(model.parameters()))
-    torch.testing.assert_close(nll, expected)
-    for ours, theirs in zip(path_grads, full_grads):
-        torch.testing.assert_close(ours, theirs)
+    assert_same_loss_and_gradients(model, tokens, targets,
+                                   lambda log_probs: -log_probs.gather(2, targets.unsqueeze(2))[targets != 0].sum())
+    with torch.no_grad():
+        gathered = model(tokens)[0].gather(2, targets.unsqueeze(2)).squeeze(2)
+        expected = -gathered[targets != 0].sum()
     hidden, _ = model.features(tokens)
     torch.testing.assert_close(model.token_log_probs(hidden, targets), gathered)
     with pytest.raises(ValueError, match="targets must be word ids"):  # ignore_index outside [0, V) is left out
