@@ -7,19 +7,21 @@ With the embedding matrix E (V, D) (the vectors kept afterwards), the output vec
     e_C = Σ_{c ∈ C} ω_c E o_c / Σ_{c ∈ C} ω_c                    (CBOW: the weighted mean of the neighbours)
 
     softmax:            L = -log softmax(θ e)_t = -θ_t·e + log Σ_v exp(θ_v·e)
-    negative sampling:  L = -log σ(θ_t·e) - Σ_{k=1..K} log σ(-θ_{n_k}·e),   n_k ~ P_noise
+    negative sampling:  L = -log σ(θ_t·e) - (K / P) Σ_{p=1..P} log σ(-θ_{n_p}·e),   n_p ~ P_noise
     hierarchical:       L = -Σ_j log σ(±v_{n(t,j)}·e)      along t's path in the Huffman tree of the counts
 
 and the batch's loss Σ ω·L, each example weighted by ω (the probability that word2vec's dynamic window reaches
 it, see :mod:`seqmodels.data.batching.word2vec`). Summed, not averaged: with plain SGD that is the C code's
 one update per example (lr 0.025, decaying linearly to 0), whatever the batch size.
 
-Negative sampling (SGNS) turns the V-way softmax into K + 1 binary questions "is this word a real
-neighbour of c?" (the negatives n_k come from ``seqmodels.data.batching.word_sampling.NegativeSampler``).
-A centre word's K noise words serve all its neighbours (Ji et al. 2016, "Parallelizing word2vec in shared and
-distributed memory"), so that the 2W pairs of a window are one small matrix product (2W + 1, D) × (D, K + 1)
-instead of 2W (K + 1) separate dot products: the same objective in expectation, a fraction of the memory
-traffic. The hierarchical softmax (:mod:`seqmodels.nn.hierarchical_softmax`) asks the log2 V questions "left or
+Negative sampling (SGNS) turns the V-way softmax into binary questions "is this word a real neighbour of c?":
+yes for t, no for K noise words. A run of L consecutive centre words draws one pool of P noise words n_p
+(``seqmodels.data.batching.word_sampling.NegativeSampler``) that all its pairs share, each counted K / P: the
+same objective in expectation as K noise words per pair (Ji et al. 2016, "Parallelizing word2vec in shared and
+distributed memory", share them within a window). A whole run's pairs are then one matrix product, its
+L + P output vectors against its L + 2W words' vectors (:mod:`seqmodels.nn.window_negative_sampling`), instead
+of 2W (K + 1) separate dot products per centre word: a fraction of the arithmetic and memory traffic.
+The hierarchical softmax (:mod:`seqmodels.nn.hierarchical_softmax`) asks the log2 V questions "left or
 right?" on the way from the root to t instead: its V - 1 inner-node vectors v_n take the place of θ.
 Skip-gram with negative sampling, the hot loop, is differentiated by hand
 (:mod:`seqmodels.nn.window_negative_sampling`); the other combinations go through autograd.
@@ -66,10 +68,13 @@ class Word2Vec(nn.Module):
             bias, so θ_t is row t of its weight in both cases) or "hierarchical_softmax" (a HierarchicalSoftmax).
         pad_id: the id that pads the runs past the corpus' ends; its row of E stays zero.
         counts: (V,) the training counts of the words, which shape the hierarchical softmax's tree.
+        negatives_per_pair: K, the noise words each (neighbour, centre word) pair is contrasted with: a run's pool
+            of P noise words counts K / P per pair (negative sampling only).
     """
 
     def __init__(self, vocab_size: int, embedding_size: int = 100, architecture: str = "skipgram",
-                 loss: str = "negative_sampling", pad_id: int = 0, counts: Optional[Sequence[float]] = None) -> None:
+                 loss: str = "negative_sampling", pad_id: int = 0, counts: Optional[Sequence[float]] = None,
+                 negatives_per_pair: int = 5) -> None:
         super().__init__()
         for option, value in (("vocab_size", vocab_size), ("embedding_size", embedding_size)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -86,6 +91,7 @@ class Word2Vec(nn.Module):
         self.architecture = architecture
         self.loss_name = loss
         self.pad_id = pad_id
+        self.negatives_per_pair = negatives_per_pair
         self.input_embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)      # E
         self.output_embedding: nn.Module = (  # θ
             nn.Embedding(vocab_size, embedding_size) if loss == "negative_sampling"
@@ -113,7 +119,8 @@ class Word2Vec(nn.Module):
         Args:
             tokens: (chunks, L + 2W) runs of centre words with their windows; the centre words are the targets t.
             weights: (chunks, L, 2W + 1) ω of each (centre word, window column), 0 where there is no neighbour.
-            negatives: (chunks, L, K) n_k of each centre word, needed for negative sampling, None for the softmaxes.
+            negatives: (chunks, P) the pool of noise words of each run, shared by its pairs (each counts K / P),
+                needed for negative sampling, None for the softmaxes.
         Returns:
             skip-gram: one example per (neighbour c, centre t) pair, weighted by ω; CBOW: one example per centre
             word with a neighbour, e_c the ω-weighted mean of its neighbours' vectors, weight 1.
@@ -126,17 +133,19 @@ class Word2Vec(nn.Module):
             raise ValueError(f"negatives are for model.loss='negative_sampling'; {self.loss_name} takes none")
         if self.loss_name == "negative_sampling":
             if negatives is None:
-                raise ConfigError("model.loss='negative_sampling' needs negatives (chunks, L, K): ids from a "
+                raise ConfigError("model.loss='negative_sampling' needs negatives (chunks, P): ids from a "
                                   "NegativeSampler")
-            if negatives.dim() != 3 or negatives.shape[:2] != weights.shape[:2]:
-                raise ValueError(f"negatives must be (chunks, L, K) = {tuple(weights.shape[:2])} + (K,), got "
+            if negatives.dim() != 2 or negatives.size(0) != weights.size(0) or negatives.size(1) < 1:
+                raise ValueError(f"negatives must be (chunks, P) = ({weights.size(0)}, P >= 1), got "
                                  f"{tuple(negatives.shape)}")
-            negatives = negatives.reshape(-1, negatives.size(-1))                   # (N, K)
         width, length = weights.size(-1), weights.size(1)
         if self.architecture == "skipgram" and negatives is not None:  # the hot loop, differentiated by hand
             total = window_negative_sampling(self.input_embedding.weight, self.output_embedding.weight, tokens,
-                                             weights, negatives.view(*weights.shape[:2], -1), self.pad_id)
+                                             weights, negatives, self.negatives_per_pair / negatives.size(1),
+                                             self.pad_id)
             return Word2VecLoss(total, weights.sum().to(total.dtype))
+        if negatives is not None:                                                     # each centre word: its run's
+            negatives = negatives.repeat_interleave(length, dim=0)                    # pool (N, P)
         targets = tokens[:, width // 2:width // 2 + length].reshape(-1)              # t (N,): the centre words
         hidden = self.windows(tokens, width)                                          # e_{i+d} (N, 2W + 1, D)
         omega = weights.reshape(-1, width).to(hidden.dtype)                           # ω (N, 2W + 1)
@@ -151,10 +160,11 @@ class Word2Vec(nn.Module):
     def _weighted_loss(self, hidden: Tensor, omega: Tensor, targets: Tensor, negatives: Optional[Tensor]) -> Tensor:
         """Σ_{i,c} ω_ic L(e_ic -> t_i) for inputs e (N, C, D), weights ω (N, C), targets t (N,)."""
         if negatives is not None:
-            outputs = self.output_embedding(torch.cat([targets.unsqueeze(1), negatives], dim=1))  # θ_t, θ_{n_k}
-            scores = torch.bmm(hidden, outputs.transpose(1, 2))                     # (N, C, K + 1)
-            losses = -F.logsigmoid(scores[..., 0]) - F.logsigmoid(-scores[..., 1:]).sum(dim=-1)  # (N, C)
-            return (losses * omega).sum()  # the K noise words of a centre word serve all its neighbours
+            outputs = self.output_embedding(torch.cat([targets.unsqueeze(1), negatives], dim=1))  # θ_t, θ_{n_p}
+            scores = torch.bmm(hidden, outputs.transpose(1, 2))                     # (N, C, P + 1)
+            noise_weight = self.negatives_per_pair / negatives.size(1)              # K / P
+            losses = -F.logsigmoid(scores[..., 0]) - noise_weight * F.logsigmoid(-scores[..., 1:]).sum(dim=-1)
+            return (losses * omega).sum()  # the P noise words of a centre word's run serve all its neighbours
         total = hidden.new_zeros(())
         every_target = targets.unsqueeze(1).expand_as(omega)
         for value in torch.unique(omega[omega > 0]).tolist():                        # one term per weight ω(d)

@@ -47,7 +47,7 @@ class Word2VecTask(WordVectorsTask):
         self.network: Word2Vec = self.build_network(  # type: ignore[assignment]
             Word2Vec, vocab_size=len(self.vocabulary), embedding_size=vector_size(model),
             architecture=architecture, loss=output_layer(output, negatives, optimizer), pad_id=self.vocabulary.pad_id,
-            counts=counts,
+            counts=counts, negatives_per_pair=negatives,
         )
 
     def word_embedding(self) -> nn.Embedding:

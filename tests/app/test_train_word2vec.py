@@ -80,12 +80,13 @@ def test_the_validation_loss_is_the_same_for_the_same_weights(tmp_path: Path) ->
     data = Word2VecData(min_freq=5, batch_size=64, eval_batch_size=256)
     data.setup()
     first, second = next(iter(data.val_dataloader())), next(iter(data.val_dataloader()))
-    assert torch.equal(first.negatives, second.negatives) and first.negatives.shape[-1] == 5
+    assert torch.equal(first.negatives, second.negatives) and first.negatives.shape[-1] == 30  # P, a pool per run
 
 
 @pytest.mark.parametrize("override, message", [
     ("data.architecture=glove", "data.architecture='glove'"),
     ("data.window=0", "data.window=0: must be an integer >= 1"),
+    ("data.negatives_per_run=0", "data.negatives_per_run=0: must be an integer >= 1"),
     ("task.output=tree", r"task.output='tree': choose one of \['negative_sampling', 'softmax', 'hierarchical_"),
     ("task.output=hierarchical_softmax", "task.output=hierarchical_softmax with data.negatives=5: negative sampling"),
     ("data.negatives=0", "task.output=softmax with task.optimizer.name=sgd: every example moves the shared output"),

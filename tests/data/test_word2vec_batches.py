@@ -78,13 +78,13 @@ def test_runs_hold_exactly_the_pairs_within_the_window(sentences: List[List[int]
     assert set(weights.values()) <= {1.0}
 
 
-def test_every_centre_word_draws_its_own_noise_words() -> None:
+def test_every_run_draws_its_own_pool_of_noise_words() -> None:
     tokens, sentence_ids = word_stream([list(range(1, 9))])
     runs = WordRuns(tokens, sentence_ids, window=1, length=4, pad_id=PAD, weights=window_weights(1))
     batch = runs.batch([1, 0], NegativeSampler([0, 1, 1, 1, 1, 1, 1, 1, 1]), negatives=3,
                        generator=torch.Generator().manual_seed(1))
     assert batch.tokens[:, 1:-1].tolist() == [[5, 6, 7, 8], [1, 2, 3, 4]]  # the runs asked for, in that order
-    assert batch.negatives.shape == (2, 4, 3) and batch.negatives.min() >= 1
+    assert batch.negatives.shape == (2, 3) and batch.negatives.min() >= 1          # P = 3 for each of the 2 runs
 
 
 def test_bad_windows_and_run_lengths_are_config_errors() -> None:

@@ -60,18 +60,23 @@ def test_windows_are_the_vectors_around_each_centre_word() -> None:
     torch.testing.assert_close(windows, torch.tensor(expected))
 
 
-def test_negative_sampling_loss_equals_a_hand_computation() -> None:
-    model = hand_set(Word2Vec(5, embedding_size=2))
-    negatives = {2: [4, 1], 3: [1, 1]}  # the noise words of each centre word serve all its neighbours
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_negative_sampling_loss_equals_a_hand_computation(architecture: str) -> None:
+    model = hand_set(Word2Vec(5, embedding_size=2, architecture=architecture, negatives_per_pair=3))
+    pool = [4, 1, 1, 3]  # the run's P = 4 noise words, shared by every pair, each counted K / P = 3 / 4
+    examples = PAIRS if architecture == "skipgram" else [  # CBOW: each centre word's weighted mean of neighbours
+        ([(E[1][k] + 0.5 * E[3][k]) / 1.5 for k in range(2)], 2, 1.0), (E[2], 3, 1.0)]
     expected = 0.0
-    for c, t, omega in PAIRS:
-        # ω (-log σ(θ_t·e_c) - Σ_k log σ(-θ_{n_k}·e_c))
-        loss = -log_sigmoid(dot(THETA[t], E[c])) - sum(log_sigmoid(-dot(THETA[n], E[c])) for n in negatives[t])
+    for c, t, omega in examples:
+        e = E[c] if architecture == "skipgram" else c
+        # ω (-log σ(θ_t·e) - (K / P) Σ_p log σ(-θ_{n_p}·e))
+        loss = -log_sigmoid(dot(THETA[t], e)) - 0.75 * sum(log_sigmoid(-dot(THETA[n], e)) for n in pool)
         expected += omega * loss
-    loss = model.loss(TOKENS, WEIGHTS, torch.tensor([[negatives[2], negatives[3]]]))
+    loss = model.loss(TOKENS, WEIGHTS, torch.tensor([pool]))
     assert loss.total.item() == pytest.approx(expected, rel=1e-6)
-    assert loss.weight.item() == 2.5 and loss.mean().item() == pytest.approx(expected / 2.5, rel=1e-6)
-    assert model(TOKENS, WEIGHTS, torch.tensor([[negatives[2], negatives[3]]])).total.item() == loss.total.item()
+    assert loss.weight.item() == (2.5 if architecture == "skipgram" else 2.0)
+    assert loss.mean().item() == pytest.approx(expected / loss.weight.item(), rel=1e-6)
+    assert model(TOKENS, WEIGHTS, torch.tensor([pool])).total.item() == loss.total.item()
 
 
 def test_softmax_loss_is_cross_entropy_of_the_dot_products() -> None:
@@ -100,9 +105,9 @@ def test_cbow_averages_the_neighbours_by_their_weights() -> None:
     tokens = torch.tensor([[0, 1, 2, 3, 0]])                                # W = 1, centres 1, 2, 3
     weights = torch.tensor([[[0.0, 0.0, 1.0], [1.0, 0.0, 0.5], [0.0, 0.0, 0.0]]])  # centre 3: no neighbour
     means = {1: E[2], 2: [(E[1][0] + 0.5 * E[3][0]) / 1.5, (E[1][1] + 0.5 * E[3][1]) / 1.5]}  # Σ ω e / Σ ω
-    negatives = torch.tensor([[[3], [4], [1]]])
-    hand = sum(-log_sigmoid(dot(THETA[t], means[t])) - log_sigmoid(-dot(THETA[n], means[t]))
-               for t, n in [(1, 3), (2, 4)])
+    negatives = torch.tensor([[3, 4]])                                      # the run's pool, K / P = 5 / 2 each
+    hand = sum(-log_sigmoid(dot(THETA[t], means[t])) - 2.5 * sum(log_sigmoid(-dot(THETA[n], means[t])) for n in (3, 4))
+               for t in (1, 2))
     loss = model.loss(tokens, weights, negatives)
     assert loss.total.item() == pytest.approx(hand, rel=1e-5) and loss.weight.item() == 2  # one example per centre
 
@@ -114,7 +119,7 @@ def test_gradients_reach_both_embeddings(architecture: str, loss: str) -> None:
     with torch.no_grad():
         model.output_embedding.weight.normal_()  # θ = 0 at the start gives E no gradient in the first step
     tokens = torch.cat([torch.zeros(2, 2, dtype=torch.long), torch.randint(1, 20, (2, 8))], dim=1)  # pads first
-    negatives = torch.randint(1, 20, (2, 6, 3)) if loss == "negative_sampling" else None
+    negatives = torch.randint(1, 20, (2, 3)) if loss == "negative_sampling" else None
     model.loss(tokens, torch.rand(2, 6, 5), negatives).total.backward()
     assert model.input_embedding.weight.grad.abs().sum() > 0
     assert model.output_embedding.weight.grad.abs().sum() > 0
@@ -141,11 +146,13 @@ def test_bad_options_are_config_errors_naming_the_option() -> None:
     with pytest.raises(ConfigError, match="model.loss='negative_sampling' needs negatives"):
         Word2Vec(10).loss(TOKENS, WEIGHTS)
     with pytest.raises(ValueError, match="negatives"):
-        Word2Vec(10, loss="softmax").loss(TOKENS, WEIGHTS, torch.tensor([[[3], [4]]]))
+        Word2Vec(10, loss="softmax").loss(TOKENS, WEIGHTS, torch.tensor([[3, 4]]))
+    with pytest.raises(ValueError, match=r"negatives must be \(chunks, P\) = \(1, P >= 1\), got \(1, 2, 1\)"):
+        Word2Vec(10).loss(TOKENS, WEIGHTS, torch.tensor([[[3], [4]]]))   # one pool per run, not per centre word
     with pytest.raises(ValueError, match="negatives must be"):
-        Word2Vec(10).loss(TOKENS, WEIGHTS, torch.tensor([[3], [4]]))
+        Word2Vec(10).loss(TOKENS, WEIGHTS, torch.tensor([[3], [4]]))     # two pools for one run
     with pytest.raises(ValueError, match="do not fit"):
-        Word2Vec(10).loss(TOKENS[:, :3], WEIGHTS, torch.tensor([[[3], [4]]]))
+        Word2Vec(10).loss(TOKENS[:, :3], WEIGHTS, torch.tensor([[3, 4]]))
     with pytest.raises(ConfigError, match="model.loss='hierarchical_softmax' needs the counts of the 10 words, got 3"):
         Word2Vec(10, loss="hierarchical_softmax", counts=[1, 2, 3])
 

@@ -1,4 +1,4 @@
-"""Batches of word2vec examples: runs of consecutive words with their windows, and K noise words per word.
+"""Batches of word2vec examples: runs of consecutive words with their windows, and a pool of noise words per run.
 
 An example is a centre word x_i (the word to predict, as in the word2vec C code) and its neighbours
 x_{i+d}, 1 <= |d| <= W, in the same sentence: skip-gram makes one pair (x_{i+d} -> x_i) of each neighbour,
@@ -17,6 +17,8 @@ windows as overlapping views (``Tensor.unfold``) instead of gathering 2W vectors
 start at random places every epoch (shuffled runs: one batch never holds a whole article, whose repeated
 words would add up to one huge step). ``weights`` (chunks, L, 2W + 1) holds ω(d) for every centre and
 neighbour column (0 for the centre itself, for words of another sentence and for the padding past the ends).
+``negatives`` (chunks, P) holds each run's pool of noise words, which all the run's pairs share
+(:mod:`seqmodels.models.word2vec`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from seqmodels.errors import ConfigError
 class Word2VecBatch(NamedTuple):
     tokens: Tensor               # (chunks, L + 2W) ids: runs of L centre words with W words of context each side
     weights: Tensor              # (chunks, L, 2W + 1) ω of each (centre, neighbour column); 0: not a pair
-    negatives: Optional[Tensor]  # (chunks, L, K) noise words of each centre word, or None (the softmaxes)
+    negatives: Optional[Tensor]  # (chunks, P) the noise words of each run, shared by its pairs, or None (softmaxes)
 
 
 def window_weights(window: int, expected: bool = True) -> Tensor:
@@ -78,7 +80,7 @@ class WordRuns:
 
     def batch(self, runs: List[int], sampler: Optional[NegativeSampler], negatives: int,
               generator: Optional[torch.Generator] = None) -> Word2VecBatch:
-        """The runs ``runs`` (indices < len(self)) as one batch, with ``negatives`` noise words per centre word
+        """The runs ``runs`` (indices < len(self)) as one batch, with a pool of ``negatives`` noise words per run
         drawn from ``sampler`` (None: no noise words)."""
         where = torch.as_tensor(runs, dtype=torch.long).unsqueeze(1) * self.length + self.span  # (chunks, L + 2W)
         tokens, sentences = self.tokens[where], self.sentence_ids[where]
@@ -86,5 +88,5 @@ class WordRuns:
         centres = sentences[:, window:window + self.length].unsqueeze(-1)                       # (chunks, L, 1)
         pairs = (sentences.unfold(1, 2 * window + 1, 1) == centres) & (centres >= 0)            # (chunks, L, 2W + 1)
         weights = pairs * self.weights                                      # ω(d); 0 across sentences, in padding
-        noise = sampler.sample((len(runs), self.length, negatives), generator) if sampler is not None else None
+        noise = sampler.sample((len(runs), negatives), generator) if sampler is not None else None
         return Word2VecBatch(tokens, weights, noise)

@@ -5,7 +5,7 @@ the ends of words, lowercased when ``lowercase``). Every epoch subsamples the fr
 does; the training config sets ``trainer.reload_dataloaders_every_n_epochs: 1``) from the run's seed and the
 epoch, so that every DDP process draws the same words and takes its own share of the batches. A batch is a few
 runs of consecutive words with their windows (:class:`~seqmodels.data.batching.word2vec.Word2VecBatch`); with
-negative sampling it also holds K noise words per centre word, drawn from P(w) ∝ f(w)^0.75. Validation reads
+negative sampling it also holds a pool of noise words per run, drawn from P(w) ∝ f(w)^0.75. Validation reads
 every word of the valid split with its full window, without subsampling.
 """
 
@@ -38,7 +38,8 @@ class Word2VecData(LineCorpusData):
         lowercase: lower-case the text. min_freq, max_size: vocabulary cut-offs (rarer words become <unk>).
         architecture: "skipgram" or "cbow"; window: the context words on each side.
         subsample: the threshold t of frequent-word subsampling (0: keep every word).
-        negatives: K noise words per centre word (0: the full softmax).
+        negatives: K noise words per (neighbour, centre word) pair (0: the full softmax).
+        negatives_per_run: P, the noise words each run draws and all its pairs share (each counts K / P).
         batch_size, eval_batch_size: centre words per batch, in runs of ``run_length`` consecutive words
             (see :mod:`seqmodels.data.batching.word2vec`).
     """
@@ -59,14 +60,15 @@ class Word2VecData(LineCorpusData):
         batch_size: int = 1024,
         eval_batch_size: int = 4096,
         num_workers: int = 0,
-        run_length: int = 64,
+        run_length: int = 16,
+        negatives_per_run: int = 30,
     ) -> None:
         check_choice("data.architecture", architecture, ARCHITECTURES)
-        check_positive_ints(window=window, run_length=run_length)
+        check_positive_ints(window=window, run_length=run_length, negatives_per_run=negatives_per_run)
         super().__init__(corpus, data_dir, files, download, "word", lowercase, min_freq, max_size, batch_size,
                          eval_batch_size, num_workers)
         self.architecture, self.window, self.subsample, self.negatives = architecture, window, subsample, negatives
-        self.run_length = run_length
+        self.run_length, self.negatives_per_run = run_length, negatives_per_run
         self.counts: Optional[Tensor] = None
 
     def tokens(self, line: str) -> List[str]:
@@ -101,12 +103,12 @@ class Word2VecData(LineCorpusData):
 
     def split_loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         """Batches of ``batch_size`` centre words (whole runs: the last batch may hold fewer), the runs in a new
-        random order every training epoch."""
+        random order every training epoch, each run with its pool of noise words."""
         runs = self.runs(split)
         sampler = NegativeSampler(self.counts) if self.negatives > 0 else None
         # validation and test draw the same noise words every epoch, so that their losses compare across epochs
         generator = None if shuffle else torch.Generator().manual_seed(0)
-        collate = partial(runs.batch, sampler=sampler, negatives=self.negatives, generator=generator)
+        collate = partial(runs.batch, sampler=sampler, negatives=self.negatives_per_run, generator=generator)
         lengths = torch.ones(len(runs), dtype=torch.long)  # one length: plain batches, shared out
         return self.bucketed_loader(split, range(len(runs)), lengths, -(-batch_size // self.run_length), shuffle,
                                     collate)
