@@ -9,7 +9,8 @@ Rows (``--rows``, in this order):
 
 - ``gensim``: gensim's ``Word2Vec`` — skip-gram (sg=1), 100-d, window 5, K = 5 negatives, t = 1e-4, min count 5,
   5 epochs, 2 worker threads: the settings of ``experiment=word2vec_wikitext2``;
-- ``sgns``: ``python train.py experiment=word2vec_wikitext2`` (``seqmodels.train.run`` on the composed config);
+- ``sgns``: ``python train.py experiment=word2vec_wikitext2`` (``seqmodels.train.run`` on the composed config):
+  the same settings, its K = 5 noise words per pair estimated from a pool of 30 per run of 16 centre words;
 - ``hs``: the same with the hierarchical softmax (``data.negatives=0 task.output=hierarchical_softmax``, and Adam,
   lr 0.01, without the clipping SGD needs: every example moves the tree's root, which a batch's summed SGD steps
   would blow up);
