@@ -40,6 +40,7 @@ from seqmodels.callbacks.results import ResultsCallback
 from seqmodels.callbacks.resume_state import ResumeState
 from seqmodels.checkpoints import SafeCheckpointIO, read_checkpoint
 from seqmodels.checkpoints.compatibility import check_resumable, check_task_kind
+from seqmodels.cpu_precision import checked_precision
 from seqmodels.data.modules.base import TaskData
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.tasks.base import HP_METRIC, MAX, SequenceTask
@@ -108,8 +109,12 @@ def _run(cfg: DictConfig) -> Dict[str, float]:
     callbacks += _model_summary(cfg, callbacks)
     loggers: List[Logger] = _build_all(cfg.get("logger"), "logger")
     # enable_model_summary=False: Lightning adds none of its own (ours, or the user's, is in the callbacks)
+    # bf16 on a CPU without bf16 instructions: 32-true instead (said in one line)
+    precision = checked_precision(OmegaConf.select(cfg, "trainer.precision"),
+                                  OmegaConf.select(cfg, "trainer.accelerator"))
+    options = {} if precision is None else {"precision": precision}
     trainer: pl.Trainer = build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
-                                 plugins=[SafeCheckpointIO()], enable_model_summary=False)
+                                 plugins=[SafeCheckpointIO()], enable_model_summary=False, **options)
     _write_run_files(cfg, datamodule, output_dir, loggers, task)
 
     if cfg.get("train", True):
