@@ -112,9 +112,8 @@ def _run(cfg: DictConfig) -> Dict[str, float]:
     # bf16 on a CPU without bf16 instructions: 32-true instead (said in one line)
     precision = checked_precision(OmegaConf.select(cfg, "trainer.precision"),
                                   OmegaConf.select(cfg, "trainer.accelerator"))
-    options = {} if precision is None else {"precision": precision}
     trainer: pl.Trainer = build(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
-                                 plugins=[SafeCheckpointIO()], enable_model_summary=False, **options)
+                                 plugins=[SafeCheckpointIO()], enable_model_summary=False, precision=precision)
     _write_run_files(cfg, datamodule, output_dir, loggers, task)
 
     if cfg.get("train", True):

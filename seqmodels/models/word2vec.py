@@ -86,6 +86,10 @@ class Word2Vec(nn.Module):
         if loss == "hierarchical_softmax" and (counts is None or len(counts) != vocab_size):
             raise ConfigError(f"model.loss='hierarchical_softmax' needs the counts of the {vocab_size} words, got "
                               f"{'none' if counts is None else len(counts)}")
+        if loss == "negative_sampling" and (isinstance(negatives_per_pair, bool) or not isinstance(
+                negatives_per_pair, int) or negatives_per_pair < 1):
+            raise ConfigError(f"negatives_per_pair={negatives_per_pair!r}: negative sampling needs K >= 1 noise "
+                              "words per pair (data.negatives)")
         if not 0 <= pad_id < vocab_size:
             raise ConfigError(f"model.pad_id={pad_id!r}: must be an id in [0, {vocab_size})")
         self.architecture = architecture

@@ -47,7 +47,7 @@ def _band(products: Tensor, length: int, width: int) -> Tensor:
     return products.as_strided((runs, length, width), (rows * span, span + 1, 1), products.storage_offset())
 
 
-def neighbour_weights(weights: Tensor) -> Tensor:
+def _neighbour_weights(weights: Tensor) -> Tensor:
     """c_j = Σ_{i,d: i+d=j} ω_{i,d}, (R, S): how much each of a run's words is the neighbour of a centre word."""
     runs, length, width = weights.shape
     spread = weights.new_zeros(runs, length, length + width - 1)
@@ -68,7 +68,7 @@ class _WindowNegativeSampling(torch.autograd.Function):
         omega = weights.to(products.dtype)                                           # ω_{i,d} (R, L, 2W + 1)
         targets = _band(products, length, width)                                     # θ_{t_i}·e_{i+d}
         noise = products[:, length:]                                                 # θ_{n_p}·e_j (R, P, S)
-        cover = neighbour_weights(omega).unsqueeze(1) * noise_weight                 # (K / P) c_j (R, 1, S)
+        cover = _neighbour_weights(omega).unsqueeze(1) * noise_weight                 # (K / P) c_j (R, 1, S)
         loss = (F.softplus(-targets) * omega).sum() + (F.softplus(noise) * cover).sum()
         gradients = torch.empty_like(products)                                       # G: g on the band, h below
         gradients[:, :length] = 0.0

@@ -30,7 +30,7 @@ def brute_force_pairs(sentences: List[List[int]], window: int) -> Counter:
 
 def batch_pairs(runs: WordRuns, window: int) -> Tuple[Counter, Dict[int, float]]:
     """The (centre, neighbour, distance) pairs of all runs in one batch with a weight > 0, and each distance's ω."""
-    batch = runs.batch(list(range(len(runs))), sampler=None, negatives=0)
+    batch = runs.batch(list(range(len(runs))), sampler=None, negatives_per_run=0)
     pairs: Counter = Counter()
     weights: Dict[int, float] = {}
     chunks, length, width = batch.weights.shape
@@ -62,7 +62,7 @@ def test_runs_hold_every_pair_of_a_small_corpus() -> None:
     pairs, weights = batch_pairs(runs, window=2)
     assert pairs == brute_force_pairs(sentences, window=2)  # 5 has no neighbour; none across sentences
     assert weights == {1: 1.0, 2: 0.5}
-    batch = runs.batch([0], sampler=None, negatives=0)
+    batch = runs.batch([0], sampler=None, negatives_per_run=0)
     assert batch.tokens.tolist() == [[PAD, PAD, 1, 2, 3, 4, 5]] and batch.negatives is None
     assert batch.weights[0].tolist() == [[0, 0, 0, 1, 0.5], [0, 1, 0, 1, 0.5], [0.5, 1, 0, 1, 0]]
 
@@ -81,7 +81,7 @@ def test_runs_hold_exactly_the_pairs_within_the_window(sentences: List[List[int]
 def test_every_run_draws_its_own_pool_of_noise_words() -> None:
     tokens, sentence_ids = word_stream([list(range(1, 9))])
     runs = WordRuns(tokens, sentence_ids, window=1, length=4, pad_id=PAD, weights=window_weights(1))
-    batch = runs.batch([1, 0], NegativeSampler([0, 1, 1, 1, 1, 1, 1, 1, 1]), negatives=3,
+    batch = runs.batch([1, 0], NegativeSampler([0, 1, 1, 1, 1, 1, 1, 1, 1]), negatives_per_run=3,
                        generator=torch.Generator().manual_seed(1))
     assert batch.tokens[:, 1:-1].tolist() == [[5, 6, 7, 8], [1, 2, 3, 4]]  # the runs asked for, in that order
     assert batch.negatives.shape == (2, 3) and batch.negatives.min() >= 1          # P = 3 for each of the 2 runs

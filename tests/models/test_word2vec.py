@@ -141,6 +141,9 @@ def test_bad_options_are_config_errors_naming_the_option() -> None:
         Word2Vec(10, loss="hierarchical")
     with pytest.raises(ConfigError, match="model.embedding_size=0"):
         Word2Vec(10, embedding_size=0)
+    with pytest.raises(ConfigError, match=r"negatives_per_pair=0: negative sampling needs K >= 1 .*data.negatives"):
+        Word2Vec(10, negatives_per_pair=0)
+    Word2Vec(10, loss="softmax", negatives_per_pair=0)  # the softmaxes take no noise words
     with pytest.raises(ConfigError, match="model.pad_id=10"):
         Word2Vec(10, pad_id=10)
     with pytest.raises(ConfigError, match="model.loss='negative_sampling' needs negatives"):
@@ -176,7 +179,7 @@ def test_skipgram_with_negative_sampling_learns_two_groups_of_words() -> None:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.025)  # word2vec's: plain SGD on the summed loss
     for _ in range(20):
         for batch in torch.randperm(len(runs), generator=generator).split(8):
-            loss = model.loss(*runs.batch(batch.tolist(), sampler, negatives=5, generator=generator))
+            loss = model.loss(*runs.batch(batch.tolist(), sampler, negatives_per_run=5, generator=generator))
             optimizer.zero_grad()
             loss.total.backward()
             optimizer.step()

@@ -78,15 +78,15 @@ class WordRuns:
         """The number of runs."""
         return -(-self.size // self.length)
 
-    def batch(self, runs: List[int], sampler: Optional[NegativeSampler], negatives: int,
+    def batch(self, runs: List[int], sampler: Optional[NegativeSampler], negatives_per_run: int,
               generator: Optional[torch.Generator] = None) -> Word2VecBatch:
-        """The runs ``runs`` (indices < len(self)) as one batch, with a pool of ``negatives`` noise words per run
-        drawn from ``sampler`` (None: no noise words)."""
+        """The runs ``runs`` (indices < len(self)) as one batch, each run with a pool of ``negatives_per_run``
+        noise words drawn from ``sampler`` (None: no noise words)."""
         where = torch.as_tensor(runs, dtype=torch.long).unsqueeze(1) * self.length + self.span  # (chunks, L + 2W)
         tokens, sentences = self.tokens[where], self.sentence_ids[where]
         window = self.window
         centres = sentences[:, window:window + self.length].unsqueeze(-1)                       # (chunks, L, 1)
         pairs = (sentences.unfold(1, 2 * window + 1, 1) == centres) & (centres >= 0)            # (chunks, L, 2W + 1)
         weights = pairs * self.weights                                      # ω(d); 0 across sentences, in padding
-        noise = sampler.sample((len(runs), negatives), generator) if sampler is not None else None
+        noise = sampler.sample((len(runs), negatives_per_run), generator) if sampler is not None else None
         return Word2VecBatch(tokens, weights, noise)

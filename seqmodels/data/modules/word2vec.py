@@ -108,7 +108,7 @@ class Word2VecData(LineCorpusData):
         sampler = NegativeSampler(self.counts) if self.negatives > 0 else None
         # validation and test draw the same noise words every epoch, so that their losses compare across epochs
         generator = None if shuffle else torch.Generator().manual_seed(0)
-        collate = partial(runs.batch, sampler=sampler, negatives=self.negatives_per_run, generator=generator)
+        collate = partial(runs.batch, sampler=sampler, negatives_per_run=self.negatives_per_run, generator=generator)
         lengths = torch.ones(len(runs), dtype=torch.long)  # one length: plain batches, shared out
         return self.bucketed_loader(split, range(len(runs)), lengths, -(-batch_size // self.run_length), shuffle,
                                     collate)
