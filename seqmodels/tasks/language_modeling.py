@@ -4,8 +4,9 @@ perplexity, sample text, score sentences.
     loss = -(1/N) Σ_t log P(y<t> | y<1..t-1>)      (mean token cross-entropy)
     PPL  = exp(loss over a whole split)
 
-P is the softmax over the vocabulary, or (``output="hierarchical_softmax"``) the product of the binary
-decisions on y<t>'s path in the Huffman tree of the training counts (:mod:`seqmodels.models.language_model`).
+P is the softmax over the vocabulary, the product of the binary decisions on y<t>'s path in the Huffman tree
+of the training counts (``output="hierarchical_softmax"``), or the adaptive softmax's head and tail softmaxes
+over the frequency order of those counts (``output="adaptive_softmax"``; :mod:`seqmodels.models.language_model`).
 
 With contiguous (BPTT) batches the final state of a batch is the initial state of the next
 (detached), so the model reads each row of the stream as one long text; it restarts from
@@ -27,7 +28,8 @@ from seqmodels.data.encoding.vocabulary import EOS, Vocabulary
 from seqmodels.decoding import feed, sample
 from seqmodels.errors import ConfigError, DataError, check_choice
 from seqmodels.metrics import Perplexity
-from seqmodels.models.language_model import OUTPUTS, LanguageModel
+from seqmodels.models.language_model import COUNTED_OUTPUTS, DEFAULT_CUTOFFS, OUTPUTS, LanguageModel
+from seqmodels.nn.adaptive_softmax import layout_problem
 from seqmodels.nn.recurrent import State
 from seqmodels.tasks.base import MIN, SequenceTask
 from seqmodels.tasks.evaluation import evaluation_mode
@@ -60,13 +62,15 @@ class LanguageModelTask(SequenceTask):
         model: the ``model`` config: cell, embedding_size, hidden_size, num_layers,
             bidirectional (must be false), dropout, backend and cell options.
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
-        tie_weights: share the embedding with the softmax layer (not with the hierarchical softmax).
+        tie_weights: share the embedding with the softmax layer (not with the hierarchical or adaptive softmax).
         carry_state: True for contiguous (BPTT) batches, False for per-sentence batches.
         sample_length, num_samples, sample_temperature: the samples shown in TensorBoard.
-        output: "softmax" or "hierarchical_softmax" (the output layer, ``task.output``).
+        output: "softmax", "hierarchical_softmax" or "adaptive_softmax" (the output layer, ``task.output``).
         counts: how often each id is a target in the training split (the data's ``task_arguments()``): the
-            hierarchical softmax's tree is built from them; None (checkpoints from before them) is fine for
-            the softmax.
+            hierarchical softmax's tree and the adaptive softmax's frequency order are built from them; None
+            (checkpoints from before them) is fine for the softmax.
+        cutoffs, div_value: the adaptive softmax's head and tail ends, in frequency ranks, and the factor by
+            which each tail's vectors shrink (``task.cutoffs``, ``task.div_value``).
     """
 
     main_metrics = {"val/ppl": MIN}
@@ -88,6 +92,8 @@ class LanguageModelTask(SequenceTask):
         sample_temperature: float = 0.8,
         output: str = "softmax",
         counts: Optional[Sequence[int]] = None,
+        cutoffs: Sequence[int] = DEFAULT_CUTOFFS,
+        div_value: float = 4.0,
     ) -> None:
         super().__init__(optimizer, lr_decay)
         self.save_hyperparameters(logger=False)
@@ -98,14 +104,15 @@ class LanguageModelTask(SequenceTask):
                 "model.bidirectional=true: a language model predicts each token from the ones before it, and a "
                 "backward direction would read the very token it must predict; use a unidirectional model"
             )
-        _check_output(output, tie_weights, counts, len(self.vocabulary))
+        _check_output(output, tie_weights, counts, len(self.vocabulary), list(cutoffs), div_value,
+                      int(options.get("hidden_size", 0)))
         if tie_weights and options.get("embedding_size") != options.get("hidden_size"):
             raise ConfigError(f"task.tie_weights=true shares the embedding with the output layer, so "
                               f"model.embedding_size ({options.get('embedding_size')}) must equal model.hidden_size "
                               f"({options.get('hidden_size')})")
         self.network: LanguageModel = self.build_network(  # type: ignore[assignment]
             LanguageModel, options, vocab_size=len(self.vocabulary), tie_weights=tie_weights,
-            pad_id=self.vocabulary.pad_id, output=output, counts=counts,
+            pad_id=self.vocabulary.pad_id, output=output, counts=counts, cutoffs=list(cutoffs), div_value=div_value,
         )
         self.carry_state = carry_state
         # a model trained on the stream saw sentences begin after <eos>; one trained on sentences, after <bos>
@@ -323,19 +330,24 @@ class LanguageModelTask(SequenceTask):
                              temperature=hp.sample_temperature, seed=self.current_epoch, stop_at_eos=False)
 
 
-def _check_output(output: str, tie_weights: bool, counts: Optional[Sequence[int]], vocab_size: int) -> None:
-    """``task.output`` is one of OUTPUTS; the hierarchical softmax is untied and has a count for every id."""
+def _check_output(output: str, tie_weights: bool, counts: Optional[Sequence[int]], vocab_size: int,
+                  cutoffs: List[int], div_value: float, hidden_size: int) -> None:
+    """``task.output`` is one of OUTPUTS; the hierarchical and adaptive softmaxes are untied and have a count for
+    every id; the adaptive softmax's layout is sound (:func:`~seqmodels.nn.adaptive_softmax.layout_problem`)."""
     check_choice("task.output", output, OUTPUTS)
-    if output != "hierarchical_softmax":
+    if output not in COUNTED_OUTPUTS:
         return
     if tie_weights:
-        raise ConfigError("task.tie_weights=true with task.output=hierarchical_softmax: the hierarchical softmax's "
-                          "vectors belong to its tree's inner nodes, not to words, so there is no output word "
-                          "matrix to share with the embedding; set task.tie_weights=false")
+        raise ConfigError(f"task.tie_weights=true with task.output={output}: its vectors are not one per word, so "
+                          "there is no output word matrix to share with the embedding; set task.tie_weights=false")
     if counts is None or len(counts) != vocab_size:
-        raise ConfigError(f"task.output=hierarchical_softmax builds its tree from the training counts of the "
-                          f"{vocab_size} vocabulary ids, got {'none' if counts is None else len(counts)} (the "
-                          "language-model data gives them)")
+        raise ConfigError(f"task.output={output} is built from the training counts of the {vocab_size} vocabulary "
+                          f"ids, got {'none' if counts is None else len(counts)} (the language-model data gives "
+                          "them)")
+    problem = layout_problem(vocab_size, hidden_size, cutoffs, div_value) if output == "adaptive_softmax" else None
+    if problem:
+        raise ConfigError(f"task.output=adaptive_softmax with task.cutoffs={cutoffs}, task.div_value={div_value} "
+                          f"and model.hidden_size={hidden_size}: {problem}")
 
 
 def _repeat(state: State, rows: int) -> State:

@@ -141,23 +141,28 @@ def assert_same_loss_and_gradients(model: LanguageModel, tokens: torch.Tensor, t
         torch.testing.assert_close(mine, expected)
 
 
-# -- the hierarchical softmax as the output layer (task.output=hierarchical_softmax) -------------------------------
+# -- the log-probability output layers (task.output=hierarchical_softmax | adaptive_softmax) --------------------------
 
 COUNTS = [0, 3, 0, 9, 5, 5, 1, 2, 7, 0, 4, 1, 6, 2, 3, 8, 1, 1, 2, 5]  # <pad> and <bos> (0, 2) never targets
+COUNTED = ["hierarchical_softmax", "adaptive_softmax"]
+LAYER_CLASS = {"hierarchical_softmax": "HierarchicalSoftmax", "adaptive_softmax": "AdaptiveSoftmax"}
 
 
-def hierarchical_model(seed: int = 0) -> LanguageModel:
-    """A small LM with the hierarchical softmax, its inner-node vectors drawn (they start at 0: all 1/2)."""
+def counted_model(output: str, seed: int = 0) -> LanguageModel:
+    """A small LM with a log-probability output layer, its weights drawn (the hierarchical softmax's start at 0:
+    all 1/2)."""
     torch.manual_seed(seed)
-    model = LanguageModel(20, RecurrentOptions("lstm", hidden_size=6), embedding_size=4,
-                          output="hierarchical_softmax", counts=COUNTS)
-    torch.nn.init.normal_(model.output.weight)
+    model = LanguageModel(20, RecurrentOptions("lstm", hidden_size=6), embedding_size=4, output=output,
+                          counts=COUNTS, cutoffs=[4, 10], div_value=2.0)
+    for parameter in model.output.parameters():
+        torch.nn.init.normal_(parameter)
     return model
 
 
-def test_the_hierarchical_softmax_forward_rows_are_log_distributions() -> None:
-    model = hierarchical_model()
-    assert type(model.output).__name__ == "HierarchicalSoftmax" and "output.bias" not in model.state_dict()
+@pytest.mark.parametrize("output", COUNTED)
+def test_the_log_probability_output_forward_rows_are_log_distributions(output: str) -> None:
+    model = counted_model(output)
+    assert type(model.output).__name__ == LAYER_CLASS[output] and "output.bias" not in model.state_dict()
     log_probs, state = model(torch.randint(0, 20, (3, 7)))
     assert log_probs.shape == (3, 7, 20) and log_probs.dtype == torch.float32 and (log_probs < 0).all()
     torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(3, 7))
@@ -176,10 +181,11 @@ def test_untrained_hierarchical_softmax_gives_each_word_two_to_the_minus_its_cod
     assert int(log_probs[0, 0].argmax()) == 3  # the largest count
 
 
-def test_the_hierarchical_negative_log_likelihood_is_the_gathered_forward() -> None:
-    """Σ -log P(y) along y's path (the loss) = -Σ gather(forward, targets) over the targets not ignored, with the
-    same gradients; ``token_log_probs`` (scoring) is the gather itself."""
-    model = hierarchical_model()
+@pytest.mark.parametrize("output", COUNTED)
+def test_the_negative_log_likelihood_is_the_gathered_forward(output: str) -> None:
+    """Σ -log P(y) of the targets alone (the loss) = -Σ gather(forward, targets) over the targets not ignored, with
+    the same gradients; ``token_log_probs`` (scoring) is the gather itself."""
+    model = counted_model(output)
     tokens, targets = torch.randint(1, 20, (3, 5)), torch.randint(1, 20, (3, 5))
     targets[2, 3:] = 0  # padding
     assert_same_loss_and_gradients(model, tokens, targets,
@@ -195,8 +201,9 @@ def test_the_hierarchical_negative_log_likelihood_is_the_gathered_forward() -> N
                                expected)
 
 
-def test_the_hierarchical_loss_stays_float32_under_autocast() -> None:
-    model = hierarchical_model()
+@pytest.mark.parametrize("output", COUNTED)
+def test_the_log_probability_loss_stays_float32_under_autocast(output: str) -> None:
+    model = counted_model(output)
     tokens, targets = torch.randint(1, 20, (2, 4)), torch.randint(1, 20, (2, 4))
     hidden, _ = model.features(tokens)
     plain = model.negative_log_likelihood(hidden, targets)
@@ -208,39 +215,52 @@ def test_the_hierarchical_loss_stays_float32_under_autocast() -> None:
     torch.testing.assert_close(mixed, plain, rtol=2e-2, atol=0.0)  # only the inputs' rounding to bf16
 
 
-def test_the_hierarchical_output_refuses_tying_and_needs_a_count_per_id() -> None:
+@pytest.mark.parametrize("output", COUNTED)
+def test_the_log_probability_outputs_refuse_tying_and_need_a_count_per_id(output: str) -> None:
     options = RecurrentOptions("gru", hidden_size=8)
-    with pytest.raises(ValueError, match="hierarchical softmax's vectors belong to its tree's inner nodes"):
-        LanguageModel(20, options, embedding_size=8, tie_weights=True, output="hierarchical_softmax", counts=COUNTS)
+    with pytest.raises(ValueError, match=f"tie_weights=True needs an output word matrix .* output='{output}' has"):
+        LanguageModel(20, options, embedding_size=8, tie_weights=True, output=output, counts=COUNTS)
     with pytest.raises(ValueError, match="needs the counts of the 20 ids, got none"):
-        LanguageModel(20, options, output="hierarchical_softmax")
+        LanguageModel(20, options, output=output)
     with pytest.raises(ValueError, match="needs the counts of the 21 ids, got 20"):
-        LanguageModel(21, options, output="hierarchical_softmax", counts=COUNTS)
-    with pytest.raises(ValueError, match=r"output='adaptive': choose one of \['softmax', 'hierarchical_softmax'\]"):
-        LanguageModel(20, options, output="adaptive")
+        LanguageModel(21, options, output=output, counts=COUNTS)
 
 
-def hierarchical_task(**options: object) -> LanguageModelTask:
-    arguments = {"output": "hierarchical_softmax", "counts": [0, 0, 0, 5] + [3 + i % 4 for i in range(len(VOCAB) - 4)]}
+def test_an_unknown_output_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"output='adaptive': choose one of \['softmax', 'hierarchical_softmax', "
+                                         r"'adaptive_softmax'\]"):
+        LanguageModel(20, RecurrentOptions("gru", hidden_size=8), output="adaptive")
+
+
+def counted_task(output: str = "hierarchical_softmax", **options: object) -> LanguageModelTask:
+    arguments = {"output": output, "counts": [0, 0, 0, 5] + [3 + i % 4 for i in range(len(VOCAB) - 4)],
+                 "cutoffs": [4, 8], "div_value": 2.0}
     return LanguageModelTask(VOCAB.to_dict(), MODEL, {"name": "adam", "lr": 0.01}, **{**arguments, **options}).eval()
 
 
 @pytest.mark.parametrize("options, message", [
     ({"tie_weights": True}, "task.tie_weights=true with task.output=hierarchical_softmax: "),
-    ({"counts": None}, "task.output=hierarchical_softmax builds its tree from the training counts of the"),
+    ({"output": "adaptive_softmax", "tie_weights": True}, "task.tie_weights=true with task.output=adaptive_softmax"),
+    ({"counts": None}, "task.output=hierarchical_softmax is built from the training counts of the"),
     ({"counts": [1, 2, 3]}, "vocabulary ids, got 3"),
-    ({"output": "adaptive_softmax"}, "task.output='adaptive_softmax': choose one of ['softmax', 'hierarchical"),
+    ({"output": "adaptive"}, "task.output='adaptive': choose one of ['softmax', 'hierarchical_softmax', 'adaptive"),
+    ({"output": "adaptive_softmax", "cutoffs": [8, 4]},
+     "task.output=adaptive_softmax with task.cutoffs=[8, 4], task.div_value=2.0 and model.hidden_size=12: cutoffs "
+     "must increase"),
+    ({"output": "adaptive_softmax", "cutoffs": [4, 8], "div_value": 4.0}, "leaves tail 2 no dimension"),
 ])
 def test_task_output_errors_are_one_line_config_errors(options: dict, message: str) -> None:
     with pytest.raises(ConfigError) as error:
-        hierarchical_task(**options)
+        counted_task(**options)
     assert message in str(error.value) and len(str(error.value).splitlines()) == 1
 
 
-def test_the_hierarchical_task_scores_and_samples_from_its_log_distribution() -> None:
-    task = hierarchical_task()
+@pytest.mark.parametrize("output", COUNTED)
+def test_the_task_scores_and_samples_from_its_log_distribution(output: str) -> None:
+    task = counted_task(output)
     torch.manual_seed(1)
-    torch.nn.init.normal_(task.network.output.weight)
+    for parameter in task.network.output.parameters():
+        torch.nn.init.normal_(parameter)
     sentence = "pear salad."
     ids = VOCAB.encode(sentence)
     with torch.no_grad():
@@ -250,6 +270,17 @@ def test_the_hierarchical_task_scores_and_samples_from_its_log_distribution() ->
     texts = task.generate("the ", num_samples=3, max_length=10, seed=2)
     assert texts == task.generate("the ", num_samples=3, max_length=10, seed=2)
     assert all(text.startswith("the ") and "<unk>" not in text for text in texts)
+
+
+@pytest.mark.parametrize("output", COUNTED)
+def test_sampling_draws_from_the_output_layers_probabilities(output: str) -> None:
+    """The next-token distribution the sampler draws from is exp(log P) of the output layer (temperature 1)."""
+    model = counted_model(output).eval()
+    tokens = torch.tensor([[3, 5, 7]])
+    with torch.no_grad():
+        log_probs, _ = model(tokens)
+        probs = next_token_distribution(log_probs[:, -1], temperature=1.0)
+    torch.testing.assert_close(probs, log_probs[:, -1].exp())
 
 
 def test_a_task_without_output_or_counts_is_the_softmax_language_model() -> None:

@@ -1,6 +1,7 @@
-"""End to end through Hydra: ``task=lm task.output=hierarchical_softmax`` trains on the embedded corpus, its
-checkpoint (with the training counts that shape the Huffman tree) loads back, resumes, samples, scores and
-exports (the exported "logits" are then the log-probabilities)."""
+"""End to end through Hydra: ``task=lm task.output=hierarchical_softmax`` and ``task.output=adaptive_softmax``
+train on the embedded corpus, their checkpoints (with the training counts that shape the Huffman tree or the
+frequency order) load back, resume, sample, score and export (the exported "logits" are then the
+log-probabilities)."""
 
 from __future__ import annotations
 
@@ -14,33 +15,48 @@ from seqmodels.checkpoints import read_checkpoint
 from seqmodels.cli import export, sample, score
 from seqmodels.data.modules.language_modeling import LanguageModelData
 from seqmodels.errors import ConfigError
+from seqmodels.nn.adaptive_softmax import AdaptiveSoftmax
 from seqmodels.nn.hierarchical_softmax import HierarchicalSoftmax
 from seqmodels.tasks.language_modeling import LanguageModelTask
 from tests.app.hydra_helpers import train
 
-HIERARCHICAL = ["task.output=hierarchical_softmax", "callbacks.ngram_baseline=null"]
+OUTPUT_OPTIONS = {"hierarchical_softmax": ["task.output=hierarchical_softmax"],
+                  "adaptive_softmax": ["task.output=adaptive_softmax", "task.cutoffs=[10,40]"]}
+# the parameters each saves: the inner-node vectors; the head (its 10 words + 2 tails) and each tail's pair
+SAVED_SHAPES = {"hierarchical_softmax": lambda v: {"network.output.weight": (v - 1, 16)},
+                "adaptive_softmax": lambda v: {"network.output.layer.head.weight": (12, 16),
+                                               "network.output.layer.tail.0.0.weight": (4, 16),
+                                               "network.output.layer.tail.1.1.weight": (v - 40, 1)}}
+LAYER = {"hierarchical_softmax": HierarchicalSoftmax, "adaptive_softmax": AdaptiveSoftmax}
 
 
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("lm_hs")
-    metrics = train(folder, HIERARCHICAL)
+def options(output: str) -> list:
+    return [*OUTPUT_OPTIONS[output], "callbacks.ngram_baseline=null"]
+
+
+@pytest.fixture(scope="module", params=sorted(OUTPUT_OPTIONS))
+def trained(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """(output, run folder) of a one-epoch run with that output layer."""
+    folder = tmp_path_factory.mktemp(request.param)
+    metrics = train(folder, options(request.param))
     assert 1.0 < metrics["val/ppl"] < 1000 and math.isfinite(metrics["test/ppl"])
-    return folder
+    return request.param, folder
 
 
-def test_the_checkpoint_holds_the_counts_and_loads_as_a_hierarchical_softmax(run_folder: Path) -> None:
+def test_the_checkpoint_holds_the_counts_and_loads_as_its_output_layer(trained: tuple) -> None:
+    output, run_folder = trained
     last = run_folder / "checkpoints" / "last.ckpt"
     saved = read_checkpoint(last)
     hparams = saved["hyper_parameters"]
     task = LanguageModelTask.load(last)
     vocabulary = task.vocabulary
-    assert hparams["output"] == "hierarchical_softmax" and isinstance(task.network.output, HierarchicalSoftmax)
+    assert hparams["output"] == output and isinstance(task.network.output, LAYER[output])
     counts = hparams["counts"]
     assert len(counts) == len(vocabulary) and counts[vocabulary.pad_id] == counts[vocabulary.bos_id] == 0
     assert counts[vocabulary.eos_id] > 0 and sum(counts) > 1000  # one <eos> a line: it is predicted too
     assert "output.bias" not in saved["state_dict"]
-    assert saved["state_dict"]["network.output.weight"].shape == (len(vocabulary) - 1, 16)
+    for name, shape in SAVED_SHAPES[output](len(vocabulary)).items():
+        assert saved["state_dict"][name].shape == shape
     with torch.no_grad():
         log_probs, _ = task.network(torch.tensor([vocabulary.encode(list("The assert"))]))
     torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(log_probs.shape[:2]))
@@ -50,17 +66,19 @@ def test_the_checkpoint_holds_the_counts_and_loads_as_a_hierarchical_softmax(run
     assert task.generate("The ", max_length=30, seed=3) == again.generate("The ", max_length=30, seed=3)
 
 
-def test_a_hierarchical_run_resumes_and_a_softmax_run_cannot_resume_it(run_folder: Path, tmp_path: Path) -> None:
+def test_a_run_resumes_and_a_softmax_run_cannot_resume_it(trained: tuple, tmp_path: Path) -> None:
+    output, run_folder = trained
     last = run_folder / "checkpoints" / "last.ckpt"
-    metrics = train(tmp_path / "resumed", [*HIERARCHICAL, "trainer.max_epochs=2", f"ckpt_path={last}"])
+    metrics = train(tmp_path / "resumed", [*options(output), "trainer.max_epochs=2", f"ckpt_path={last}"])
     assert math.isfinite(metrics["val/ppl"])
     assert torch.load(tmp_path / "resumed" / "checkpoints" / "last.ckpt", weights_only=True)["epoch"] == 1
-    with pytest.raises(ConfigError, match="task.output: 'hierarchical_softmax' in the checkpoint, 'softmax' here"):
+    with pytest.raises(ConfigError, match=f"task.output: '{output}' in the checkpoint, 'softmax' here"):
         train(tmp_path / "softmax", ["callbacks.ngram_baseline=null", "trainer.max_epochs=2", f"ckpt_path={last}"])
 
 
-def test_sample_and_score_commands_read_the_hierarchical_checkpoint(run_folder: Path, tmp_path: Path,
-                                                                    capsys: pytest.CaptureFixture) -> None:
+def test_sample_and_score_commands_read_the_checkpoint(trained: tuple, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    _, run_folder = trained
     checkpoint = str(run_folder / "checkpoints" / "last.ckpt")
     arguments = ["--ckpt", checkpoint, "--prompt", "The ", "-n", "3", "--max-length", "40", "--seed", "7",
                  "--top-k", "5", "--temperature", "0.8"]
@@ -79,7 +97,8 @@ def test_sample_and_score_commands_read_the_hierarchical_checkpoint(run_folder: 
         assert float(perplexity) == pytest.approx(math.exp(-float(log_prob) / int(tokens)), rel=1e-3)
 
 
-def test_the_exported_step_gives_the_log_probabilities(run_folder: Path, tmp_path: Path) -> None:
+def test_the_exported_step_gives_the_log_probabilities(trained: tuple, tmp_path: Path) -> None:
+    _, run_folder = trained
     onnxruntime = pytest.importorskip("onnxruntime")
     checkpoint = run_folder / "checkpoints" / "last.ckpt"
     for file_format in ("torchscript", "onnx"):
@@ -120,7 +139,10 @@ def test_the_counts_are_how_often_each_id_is_a_target(batching: str) -> None:
 @pytest.mark.parametrize("overrides, message", [
     (["task.output=hierarchical_softmax", "task.tie_weights=true", "model.embedding_size=16"],
      "task.tie_weights=true with task.output=hierarchical_softmax"),
-    (["task.output=adaptive"], "task.output='adaptive': choose one of ['softmax', 'hierarchical_softmax']"),
+    (["task.output=adaptive"], "task.output='adaptive': choose one of ['softmax', 'hierarchical_softmax', "
+                               "'adaptive_softmax']"),
+    (["task.output=adaptive_softmax"], "task.output=adaptive_softmax with task.cutoffs=[2000, 10000], "
+                                       "task.div_value=4 and model.hidden_size=16: cutoffs must increase and lie in"),
 ])
 def test_bad_output_options_are_config_errors(tmp_path: Path, overrides: list, message: str) -> None:
     with pytest.raises(ConfigError) as error:
