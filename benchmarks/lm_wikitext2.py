@@ -250,57 +250,74 @@ def bare_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, r
     return phase
 
 
+class ExampleTrainer:
+    """The PyTorch example's model and update (its ``train()``) on our batches, time-major: one ``step`` a batch,
+    the hidden state repackaged (detached) between batches, SGD written out as ``p.data.add_(p.grad, -lr)``."""
+
+    def __init__(self, cfg: DictConfig, vocab_size: int) -> None:
+        torch.manual_seed(cfg.seed)
+        self.cfg = cfg
+        self.model = ExampleRNNModel(vocab_size, cfg.model.embedding_size, cfg.model.hidden_size,
+                                     cfg.model.num_layers, cfg.model.dropout)
+        self.criterion = nn.NLLLoss()
+        self.lr, self.clip = float(cfg.task.optimizer.lr), cfg.trainer.gradient_clip_val
+        self.hidden: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+        self.model.train()
+
+    def zeros(self, batch: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The example's init_hidden: zero (h, c), (layers, B, H) each."""
+        zeros = torch.zeros(self.cfg.model.num_layers, batch, self.cfg.model.hidden_size)
+        return zeros, zeros.clone()
+
+    def step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float:
+        """One training batch, (B, T) inputs and targets; returns its mean loss."""
+        data, target = inputs.t().contiguous(), targets.t().reshape(-1)  # the example's (T, B) layout
+        hidden = self.zeros(data.size(1)) if self.hidden is None else self.hidden
+        hidden = tuple(h.detach() for h in hidden)  # repackage_hidden
+        self.model.zero_grad()
+        output, self.hidden = self.model(data, hidden)
+        loss = self.criterion(output, target)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        for p in self.model.parameters():
+            p.data.add_(p.grad, alpha=-self.lr)
+        return loss.item()
+
+    def valid_perplexity(self, datamodule: Any) -> float:
+        """exp(mean NLL) over the whole valid split (:func:`valid_perplexity`), the example's model in (B, T)."""
+        def time_major(tokens: torch.Tensor, state: Any) -> Tuple[torch.Tensor, Any]:
+            log_probs, state = self.model(tokens.t().contiguous(), self.zeros(tokens.size(0)) if state is None
+                                          else state)
+            # back to (B, T, V) so that the targets line up
+            return log_probs.view(tokens.size(1), tokens.size(0), -1).transpose(0, 1), state
+
+        return valid_perplexity(time_major, self.model, datamodule)
+
+
 def example_phase(cfg: DictConfig, datamodule: Any, batches: int, evaluate: bool, round_: int) -> Phase:
     """The PyTorch example's model and update (its train()) on the same batches, time-major."""
     start = time.perf_counter()
-    torch.manual_seed(cfg.seed)
-    vocab_size = len(datamodule.vocabulary)
-    model = ExampleRNNModel(vocab_size, cfg.model.embedding_size, cfg.model.hidden_size, cfg.model.num_layers,
-                            cfg.model.dropout)
-    criterion = nn.NLLLoss()
-    lr, clip = float(cfg.task.optimizer.lr), cfg.trainer.gradient_clip_val
-    model.train()
+    trainer = ExampleTrainer(cfg, len(datamodule.vocabulary))
     batch_iter = iter(datamodule.train_dataloader())
     setup_s = time.perf_counter() - start
 
-    hidden = None
     starts: List[float] = []
     ends: List[float] = []
     losses: List[float] = []
     first = cpu_snapshot()
     for _ in range(batches):
         inputs, targets, _lengths = next(batch_iter)
-        data, target = inputs.t().contiguous(), targets.t().reshape(-1)  # the example's (T, B) layout
         starts.append(time.perf_counter())
-        if hidden is None:
-            zeros = torch.zeros(cfg.model.num_layers, data.size(1), cfg.model.hidden_size)
-            hidden = (zeros, zeros.clone())
-        hidden = tuple(h.detach() for h in hidden)  # repackage_hidden
-        model.zero_grad()
-        output, hidden = model(data, hidden)
-        loss = criterion(output, target)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        for p in model.parameters():
-            p.data.add_(p.grad, alpha=-lr)
+        losses.append(trainer.step(inputs, targets))
         ends.append(time.perf_counter())
-        losses.append(loss.item())
     others = others_cores(first, cpu_snapshot())
 
     phase = Phase(EXAMPLE, round_, [e - s for s, e in zip(starts, ends)],
                   [b - a for a, b in zip(starts, starts[1:])], losses, setup_s=setup_s,
                   threads=torch.get_num_threads(), others=others)
     if evaluate:
-        def time_major(tokens: torch.Tensor, state: Any) -> Tuple[torch.Tensor, Any]:
-            if state is None:
-                zeros = torch.zeros(cfg.model.num_layers, tokens.size(0), cfg.model.hidden_size)
-                state = (zeros, zeros.clone())
-            log_probs, state = model(tokens.t().contiguous(), state)
-            # back to (B, T, V) so that the targets line up
-            return log_probs.view(tokens.size(1), tokens.size(0), -1).transpose(0, 1), state
-
         eval_start = time.perf_counter()
-        phase.val_ppl = valid_perplexity(time_major, model, datamodule)
+        phase.val_ppl = trainer.valid_perplexity(datamodule)
         phase.eval_s = time.perf_counter() - eval_start
     return phase
 

@@ -18,7 +18,7 @@ from seqmodels.errors import ConfigError
 from seqmodels.nn.adaptive_softmax import AdaptiveSoftmax
 from seqmodels.nn.hierarchical_softmax import HierarchicalSoftmax
 from seqmodels.tasks.language_modeling import LanguageModelTask
-from tests.app.hydra_helpers import train
+from tests.app.hydra_helpers import SHARED_DATA, compose_train, train
 
 OUTPUT_OPTIONS = {"hierarchical_softmax": ["task.output=hierarchical_softmax"],
                   "adaptive_softmax": ["task.output=adaptive_softmax", "task.cutoffs=[10,40]"]}
@@ -148,3 +148,21 @@ def test_bad_output_options_are_config_errors(tmp_path: Path, overrides: list, m
     with pytest.raises(ConfigError) as error:
         train(tmp_path, overrides)
     assert message in str(error.value) and len(str(error.value).splitlines()) == 1
+
+
+def test_the_fast_recipe_is_the_example_recipe_with_the_adaptive_softmax(tmp_path: Path) -> None:
+    fast = compose_train(tmp_path, ["experiment=lm_wikitext2_fast"], tiny=[])
+    example = compose_train(tmp_path, ["experiment=lm_wikitext2"], tiny=[])
+    assert (fast.task.output, list(fast.task.cutoffs), fast.task.div_value) == ("adaptive_softmax", [2000, 10000], 4)
+    assert example.task.output == "softmax"
+    for group in ("model", "data", "trainer"):
+        assert fast[group] == example[group]
+    assert fast.task.optimizer == example.task.optimizer and fast.task.lr_decay == example.task.lr_decay
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "wikitext-2").is_dir(), reason="needs ../shared/data/wikitext-2")
+def test_the_fast_recipe_trains_a_few_steps_on_wikitext2(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["experiment=lm_wikitext2_fast", f"paths.data_dir={SHARED_DATA}",
+                               "trainer.max_epochs=1", "trainer.limit_train_batches=3", "trainer.limit_val_batches=3",
+                               "trainer.limit_test_batches=3", "callbacks.ngram_baseline=null"], tiny=[])
+    assert 100 < metrics["val/ppl"] < 40000 and math.isfinite(metrics["test/ppl"])
