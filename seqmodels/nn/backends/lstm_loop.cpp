@@ -1,0 +1,223 @@
+// The native twin of kernel_lstm.py: the same forward and backward (same arguments, same results, the
+// same math), compiled at run time by seqmodels/nn/backends/native.py when a C++ compiler is found.
+//
+// Per time step the forward runs one addmm, z = zx<t> + a<t-1> W_aaᵀ, and ONE pass over the B x H units
+// that activates the gates and writes c<t>, tanh(c<t>) and a<t>; the backward runs one pass that turns
+// da<t>, dc<t> into dz<t> and dc<t-1>, and one product dz<t> W_aa for da<t-1>. dW_aa is one product at the
+// end. Padding (mask False) carries a row's state through unchanged, as in kernel_lstm.py.
+// Gate rows: [Γu, Γf, c~, Γo]; extras is [] or [W_peephole] = [[p_u, p_f, p_o]].
+
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/cpu/vec/vec.h>
+#include <torch/python.h>
+
+#include <optional>
+#include <tuple>
+#include <vector>
+
+using at::Tensor;
+using TensorList = std::vector<Tensor>;
+
+namespace {
+
+// H consecutive units of one row, Vectorized<T>::size() at a time; the last chunk may be partial
+template <typename T>
+struct Chunk {
+  using V = at::vec::Vectorized<T>;
+  int64_t n;  // units in this chunk
+
+  V load(const T* p) const { return n == V::size() ? V::loadu(p) : V::loadu(p, n); }
+  void store(T* p, const V& v) const { n == V::size() ? v.store(p) : v.store(p, n); }
+};
+
+template <typename T>
+at::vec::Vectorized<T> sigmoid(const at::vec::Vectorized<T>& z) {
+  const at::vec::Vectorized<T> one(T(1));
+  return one / (one + z.neg().exp());  // σ(z) = 1 / (1 + e^-z)
+}
+
+// The peephole weights the element-wise passes read, and the units per row
+template <typename T>
+struct Peephole {
+  const T* p;  // [p_u, p_f, p_o] (3H), or nullptr
+  int64_t H;
+};
+
+// Forward of one row: z (4H) holds the pre-activations on entry and the activated gates on exit.
+//   Γu, Γf, Γo = σ(z_· (+ p_· c<t-1>)),  c~ = tanh(z_c),  c<t> = Γf c<t-1> + Γu c~,  a<t> = Γo tanh(c<t>)
+template <typename T>
+void forward_row(T* z, const T* c_prev, T* c, T* tanh_c, T* a, Peephole<T> peep) {
+  using V = at::vec::Vectorized<T>;
+  const int64_t H = peep.H;
+  for (int64_t j = 0; j < H; j += V::size()) {
+    const Chunk<T> k{std::min<int64_t>(V::size(), H - j)};
+    const V cp = k.load(c_prev + j);
+    V z_u = k.load(z + j), z_f = k.load(z + H + j), z_o = k.load(z + 3 * H + j);
+    if (peep.p) {
+      z_u = z_u + k.load(peep.p + j) * cp;  // + p_u * c<t-1>
+      z_f = z_f + k.load(peep.p + H + j) * cp;  // + p_f * c<t-1>
+      z_o = z_o + k.load(peep.p + 2 * H + j) * cp;  // + p_o * c<t-1>
+    }
+    const V g_u = sigmoid(z_u), g_f = sigmoid(z_f), c_tilde = k.load(z + 2 * H + j).tanh(), g_o = sigmoid(z_o);
+    const V c_new = g_f * cp + g_u * c_tilde;  // c<t> = Γf c<t-1> + Γu c~
+    const V tc = c_new.tanh();
+    k.store(z + j, g_u);
+    k.store(z + H + j, g_f);
+    k.store(z + 2 * H + j, c_tilde);
+    k.store(z + 3 * H + j, g_o);
+    k.store(c + j, c_new);
+    k.store(tanh_c + j, tc);
+    k.store(a + j, g_o * tc);  // a<t> = Γo tanh(c<t>)
+  }
+}
+
+// Backward of one row, from da<t> (d_a, the output's gradient already added) and dc<t> (d_c, overwritten
+// with dc<t-1>) through the saved gates g, tanh(c<t>) and c<t-1> to dz<t> (d_z, 4H):
+//   dc = dc<t> + da Γo (1 - tanh² c<t>)
+//   dz_u = dc c~ Γu (1 - Γu),  dz_f = dc c<t-1> Γf (1 - Γf),  dz_c = dc Γu (1 - c~²),  dz_o = da tanh(c<t>) Γo (1 - Γo)
+//   dc<t-1> = dc Γf (+ p_u dz_u + p_f dz_f + p_o dz_o)
+template <typename T>
+void backward_row(const T* d_a, T* d_c, const T* g, const T* tanh_c, const T* c_prev, T* d_z, Peephole<T> peep) {
+  using V = at::vec::Vectorized<T>;
+  const V one(T(1));
+  const int64_t H = peep.H;
+  for (int64_t j = 0; j < H; j += V::size()) {
+    const Chunk<T> k{std::min<int64_t>(V::size(), H - j)};
+    const V da = k.load(d_a + j), tc = k.load(tanh_c + j), cp = k.load(c_prev + j);
+    const V g_u = k.load(g + j), g_f = k.load(g + H + j), c_tilde = k.load(g + 2 * H + j), g_o = k.load(g + 3 * H + j);
+    const V dc = k.load(d_c + j) + da * g_o * (one - tc * tc);
+    const V dz_u = dc * c_tilde * g_u * (one - g_u);
+    const V dz_f = dc * cp * g_f * (one - g_f);
+    const V dz_o = da * tc * g_o * (one - g_o);
+    V dc_prev = dc * g_f;
+    if (peep.p) {
+      dc_prev = dc_prev + k.load(peep.p + j) * dz_u + k.load(peep.p + H + j) * dz_f + k.load(peep.p + 2 * H + j) * dz_o;
+    }
+    k.store(d_z + j, dz_u);
+    k.store(d_z + H + j, dz_f);
+    k.store(d_z + 2 * H + j, dc * g_u * (one - c_tilde * c_tilde));
+    k.store(d_z + 3 * H + j, dz_o);
+    k.store(d_c + j, dc_prev);
+  }
+}
+
+// y (n) = x + y: adds an output's gradient to da<t>
+template <typename T>
+void add_into(T* y, const T* x, int64_t n) {
+  using V = at::vec::Vectorized<T>;
+  for (int64_t j = 0; j < n; j += V::size()) {
+    const Chunk<T> k{std::min<int64_t>(V::size(), n - j)};
+    k.store(y + j, k.load(y + j) + k.load(x + j));
+  }
+}
+
+// mask[t][b] of a (T, B, 1) bool mask; true without one
+struct Mask {
+  const bool* m;
+  int64_t B;
+  bool operator()(int64_t t, int64_t b) const { return m == nullptr || m[t * B + b]; }
+};
+
+template <typename T>
+Peephole<T> peephole_of(const Tensor& p, int64_t H) {
+  return {p.defined() ? p.data_ptr<T>() : nullptr, H};
+}
+
+Tensor peephole_weights(const TensorList& extras) {
+  return extras.empty() ? Tensor() : extras[0].contiguous();
+}
+
+Mask mask_of(const Tensor& mask, int64_t B) {
+  return {mask.defined() ? mask.data_ptr<bool>() : nullptr, B};
+}
+
+}  // namespace
+
+std::tuple<Tensor, TensorList, TensorList> forward(const Tensor& zx, const Tensor& W_aa, const TensorList& extras,
+                                                   const TensorList& state0, const std::optional<Tensor>& mask,
+                                                   int64_t /*option: one variant*/) {
+  const int64_t T = zx.size(0), B = state0[0].size(0), H = state0[0].size(1);
+  Tensor a_seq = zx.new_empty({T + 1, B, H});  // a<0..T>
+  Tensor c_seq = zx.new_empty({T + 1, B, H});  // c<0..T>
+  Tensor gates = zx.new_empty({T, B, 4 * H});  // activated [Γu, Γf, c~, Γo] of every step
+  Tensor tanh_c = zx.new_empty({T, B, H});  // tanh(c<t>)
+  a_seq[0].copy_(state0[0]);
+  c_seq[0].copy_(state0[1]);
+  const Tensor W_t = W_aa.t(), p = peephole_weights(extras), m = mask ? mask->contiguous() : Tensor();
+  const Mask real = mask_of(m, B);
+  AT_DISPATCH_FLOATING_TYPES(zx.scalar_type(), "lstm_loop_forward", [&] {
+    const auto peep = peephole_of<scalar_t>(p, H);
+    scalar_t *A = a_seq.data_ptr<scalar_t>(), *C = c_seq.data_ptr<scalar_t>(), *G = gates.data_ptr<scalar_t>(),
+             *TC = tanh_c.data_ptr<scalar_t>();
+    for (int64_t t = 0; t < T; ++t) {
+      Tensor z = gates[t];
+      at::addmm_out(z, zx[t], a_seq[t], W_t);  // z = zx<t> + a<t-1> W_aaᵀ
+      for (int64_t b = 0; b < B; ++b) {
+        const int64_t row = t * B + b, next = row + B;  // row of step t in the (T, B, ·) buffers, of t+1 in a_seq, c_seq
+        if (real(t, b)) {
+          forward_row(G + row * 4 * H, C + row * H, C + next * H, TC + row * H, A + next * H, peep);
+        } else {  // padding: the state passes through
+          std::copy_n(A + row * H, H, A + next * H);
+          std::copy_n(C + row * H, H, C + next * H);
+        }
+      }
+    }
+  });
+  Tensor outputs = a_seq.slice(0, 1);
+  if (m.defined()) {
+    outputs = outputs * m;
+  }
+  return {outputs, {a_seq[T], c_seq[T]}, {a_seq, c_seq, gates, tanh_c}};
+}
+
+std::tuple<Tensor, Tensor, TensorList, TensorList> backward(const Tensor& grad_outputs, const TensorList& grad_final,
+                                                            const TensorList& saved, const Tensor& W_aa,
+                                                            const TensorList& extras,
+                                                            const std::optional<Tensor>& mask, int64_t /*option*/) {
+  const Tensor &a_seq = saved[0], &c_seq = saved[1], &gates = saved[2], &tanh_c = saved[3];
+  const int64_t T = grad_outputs.size(0), B = grad_outputs.size(1), H = grad_outputs.size(2);
+  const Tensor p = peephole_weights(extras), m = mask ? mask->contiguous() : Tensor();
+  const Mask real = mask_of(m, B);
+  Tensor d_z = at::empty_like(gates);
+  Tensor d_a = grad_final[0].clone();  // da<t> of the step being run
+  Tensor d_c = grad_final[1].clone();  // dc<t>, then dc<t-1>
+  Tensor d_a_rec = at::zeros_like(d_a);  // dz<t+1> W_aa: da<t> through the recurrence
+  AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_loop_backward", [&] {
+    const auto peep = peephole_of<scalar_t>(p, H);
+    const scalar_t *G = gates.data_ptr<scalar_t>(), *TC = tanh_c.data_ptr<scalar_t>(), *C = c_seq.data_ptr<scalar_t>(),
+                   *GO = grad_outputs.data_ptr<scalar_t>(), *REC = d_a_rec.data_ptr<scalar_t>();
+    scalar_t *DA = d_a.data_ptr<scalar_t>(), *DC = d_c.data_ptr<scalar_t>(), *DZ = d_z.data_ptr<scalar_t>();
+    for (int64_t t = T - 1; t >= 0; --t) {
+      for (int64_t b = 0; b < B; ++b) {
+        const int64_t row = t * B + b;
+        scalar_t* da = DA + b * H;
+        if (t < T - 1 && real(t + 1, b)) {  // da<t> = dz<t+1> W_aa; padding at t+1 carried da<t+1> through
+          std::copy_n(REC + b * H, H, da);
+        }
+        if (real(t, b)) {
+          add_into(da, GO + row * H, H);  // + the output's gradient at t
+          backward_row(da, DC + b * H, G + row * 4 * H, TC + row * H, C + row * H, DZ + row * 4 * H, peep);
+        } else {  // padding: no gradient reaches z<t>; da and dc pass through
+          std::fill_n(DZ + row * 4 * H, 4 * H, scalar_t(0));
+        }
+      }
+      at::mm_out(d_a_rec, d_z[t], W_aa);
+    }
+  });
+  Tensor d_a0 = m.defined() ? at::where(m[0], d_a_rec, d_a) : d_a_rec;
+  Tensor d_W_aa = at::mm(d_z.view({T * B, 4 * H}).t(), a_seq.slice(0, 0, T).reshape({T * B, H}));
+  TensorList d_extras;
+  if (p.defined()) {  // dp_· = Σ_t,b dz_· c<t-1> for · in u, f, o
+    const Tensor d_gates = d_z.view({T, B, 4, H}), c_before = c_seq.slice(0, 0, T).unsqueeze(2);
+    const Tensor d_uf = (d_gates.slice(2, 0, 2) * c_before).sum({0, 1}).view({2 * H});
+    const Tensor d_o = (d_gates.select(2, 3) * c_seq.slice(0, 0, T)).sum({0, 1});
+    d_extras.push_back(at::cat({d_uf, d_o}));
+  }
+  return {d_z, d_W_aa, d_extras, {d_a0, d_c}};
+}
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, module) {
+  module.def("forward", &forward, "The LSTM time loop (kernel_lstm.forward)");
+  module.def("backward", &backward, "Its backward (kernel_lstm.backward)");
+}
