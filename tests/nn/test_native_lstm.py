@@ -155,3 +155,20 @@ def test_without_a_build_the_torchscript_loop_runs_and_says_why_once(
 def test_other_dtypes_run_the_torchscript_loop(fresh_log):
     choice = native.loop_choice(kernel_lstm, torch.bfloat16, torch.device("cpu"))
     assert choice.native is None and "float32 and float64" in choice.reason
+
+
+@pytest.mark.parametrize("config", ["lstm", "lstm_peephole"])
+def test_the_native_loop_split_over_threads_matches_the_reference(native_lstm, config, monkeypatch):
+    """B=9, H=1024: 9 rows of 4H gate elements are more than ATen's grain, so two threads share each pass."""
+    monkeypatch.delenv(native.NATIVE_ENV, raising=False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        B, T = 9, 3
+        model = make_recurrent(config, input_size=3, hidden_size=1024)
+        x, state, lengths = random_input(B, T, 3), random_state(model, B), ragged_lengths(B, T)
+        expected = run_with_grads(model, x, state=state, lengths=lengths)
+        actual = run_with_grads(with_backend(model, "scripted"), x, state=state, lengths=lengths)
+    finally:
+        torch.set_num_threads(threads)
+    assert_runs_close(actual, expected, TOLERANCE[torch.float64])

@@ -9,6 +9,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
 #include <ATen/cpu/vec/vec.h>
 #include <torch/python.h>
 
@@ -119,6 +120,19 @@ struct Mask {
   bool operator()(int64_t t, int64_t b) const { return m == nullptr || m[t * B + b]; }
 };
 
+// fn(b) for every row b of the batch, split among ATen's threads as its own element-wise ops split: at
+// least at::internal::GRAIN_SIZE elements per task, counting a row's 4H gate elements (so at B=32, H=200
+// the pass runs on one thread, at B=20, H=650 and B=64, H=256 on two, as the TorchScript loop's ops did)
+template <typename F>
+void for_rows(int64_t B, int64_t H, const F& fn) {
+  const int64_t rows_per_task = std::max<int64_t>(1, at::internal::GRAIN_SIZE / (4 * H));
+  at::parallel_for(0, B, rows_per_task, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      fn(b);
+    }
+  });
+}
+
 template <typename T>
 Peephole<T> peephole_of(const Tensor& p, int64_t H) {
   return {p.defined() ? p.data_ptr<T>() : nullptr, H};
@@ -153,7 +167,7 @@ std::tuple<Tensor, TensorList, TensorList> forward(const Tensor& zx, const Tenso
     for (int64_t t = 0; t < T; ++t) {
       Tensor z = gates[t];
       at::addmm_out(z, zx[t], a_seq[t], W_t);  // z = zx<t> + a<t-1> W_aaᵀ
-      for (int64_t b = 0; b < B; ++b) {
+      for_rows(B, H, [&](int64_t b) {
         const int64_t row = t * B + b, next = row + B;  // row of step t in the (T, B, ·) buffers, of t+1 in a_seq, c_seq
         if (real(t, b)) {
           forward_row(G + row * 4 * H, C + row * H, C + next * H, TC + row * H, A + next * H, peep);
@@ -161,7 +175,7 @@ std::tuple<Tensor, TensorList, TensorList> forward(const Tensor& zx, const Tenso
           std::copy_n(A + row * H, H, A + next * H);
           std::copy_n(C + row * H, H, C + next * H);
         }
-      }
+      });
     }
   });
   Tensor outputs = a_seq.slice(0, 1);
@@ -189,7 +203,7 @@ std::tuple<Tensor, Tensor, TensorList, TensorList> backward(const Tensor& grad_o
                    *GO = grad_outputs.data_ptr<scalar_t>(), *REC = d_a_rec.data_ptr<scalar_t>();
     scalar_t *DA = d_a.data_ptr<scalar_t>(), *DC = d_c.data_ptr<scalar_t>(), *DZ = d_z.data_ptr<scalar_t>();
     for (int64_t t = T - 1; t >= 0; --t) {
-      for (int64_t b = 0; b < B; ++b) {
+      for_rows(B, H, [&](int64_t b) {
         const int64_t row = t * B + b;
         scalar_t* da = DA + b * H;
         if (t < T - 1 && real(t + 1, b)) {  // da<t> = dz<t+1> W_aa; padding at t+1 carried da<t+1> through
@@ -201,7 +215,7 @@ std::tuple<Tensor, Tensor, TensorList, TensorList> backward(const Tensor& grad_o
         } else {  // padding: no gradient reaches z<t>; da and dc pass through
           std::fill_n(DZ + row * 4 * H, 4 * H, scalar_t(0));
         }
-      }
+      });
       at::mm_out(d_a_rec, d_z[t], W_aa);
     }
   });

@@ -72,8 +72,9 @@ def build(source: str) -> Union[ModuleType, str]:
         return cpp_extension.load(
             name=name,
             sources=[str(Path(__file__).with_name(source))],
-            extra_cflags=["-O3", f"-DCPU_CAPABILITY={capability}", f"-DCPU_CAPABILITY_{capability}",
+            extra_cflags=["-O3", "-fopenmp", f"-DCPU_CAPABILITY={capability}", f"-DCPU_CAPABILITY_{capability}",
                           *CAPABILITY_FLAGS.get(capability, [])],
+            extra_ldflags=["-fopenmp"],  # at::parallel_for runs on torch's OpenMP threads
         )
     except Exception as error:  # any failure of the optional build leaves the TorchScript loop running
         first_error = next((line for line in str(error).splitlines() if "error:" in line), str(error))
