@@ -1,8 +1,8 @@
 // The native twin of kernel_lstm.py: the same forward and backward (same arguments, same results, the
 // same math), compiled at run time by seqmodels/nn/backends/native.py when a C++ compiler is found.
 //
-// Per time step the forward runs one addmm, z = zx<t> + a<t-1> W_aaᵀ, and ONE pass over the B x H units
-// that activates the gates and writes c<t>, tanh(c<t>) and a<t>; the backward runs one pass that turns
+// Per time step the forward runs one product a<t-1> W_aaᵀ and ONE pass over the B x H units that adds
+// zx<t>, activates the gates and writes c<t>, tanh(c<t>) and a<t>; the backward runs one pass that turns
 // da<t>, dc<t> into dz<t> and dc<t-1>, and one product dz<t> W_aa for da<t-1>. dW_aa is one product at the
 // end. Padding (mask False) carries a row's state through unchanged, as in kernel_lstm.py.
 // Gate rows: [Γu, Γf, c~, Γo]; extras is [] or [W_peephole] = [[p_u, p_f, p_o]].
@@ -45,22 +45,25 @@ struct Peephole {
   int64_t H;
 };
 
-// Forward of one row: z (4H) holds the pre-activations on entry and the activated gates on exit.
-//   Γu, Γf, Γo = σ(z_· (+ p_· c<t-1>)),  c~ = tanh(z_c),  c<t> = Γf c<t-1> + Γu c~,  a<t> = Γo tanh(c<t>)
+// Forward of one row: z (4H) holds a<t-1> W_aaᵀ on entry and the activated gates on exit; with zx (4H),
+//   z_· = zx_· + (a<t-1> W_aaᵀ)_· (+ p_· c<t-1>)
+//   Γu, Γf, Γo = σ(z_·),  c~ = tanh(z_c),  c<t> = Γf c<t-1> + Γu c~,  a<t> = Γo tanh(c<t>)
 template <typename T>
-void forward_row(T* z, const T* c_prev, T* c, T* tanh_c, T* a, Peephole<T> peep) {
+void forward_row(T* z, const T* zx, const T* c_prev, T* c, T* tanh_c, T* a, Peephole<T> peep) {
   using V = at::vec::Vectorized<T>;
   const int64_t H = peep.H;
   for (int64_t j = 0; j < H; j += V::size()) {
     const Chunk<T> k{std::min<int64_t>(V::size(), H - j)};
     const V cp = k.load(c_prev + j);
-    V z_u = k.load(z + j), z_f = k.load(z + H + j), z_o = k.load(z + 3 * H + j);
+    V z_u = k.load(zx + j) + k.load(z + j), z_f = k.load(zx + H + j) + k.load(z + H + j),
+      z_o = k.load(zx + 3 * H + j) + k.load(z + 3 * H + j);
     if (peep.p) {
       z_u = z_u + k.load(peep.p + j) * cp;  // + p_u * c<t-1>
       z_f = z_f + k.load(peep.p + H + j) * cp;  // + p_f * c<t-1>
       z_o = z_o + k.load(peep.p + 2 * H + j) * cp;  // + p_o * c<t-1>
     }
-    const V g_u = sigmoid(z_u), g_f = sigmoid(z_f), c_tilde = k.load(z + 2 * H + j).tanh(), g_o = sigmoid(z_o);
+    const V g_u = sigmoid(z_u), g_f = sigmoid(z_f), c_tilde = (k.load(zx + 2 * H + j) + k.load(z + 2 * H + j)).tanh(),
+            g_o = sigmoid(z_o);
     const V c_new = g_f * cp + g_u * c_tilde;  // c<t> = Γf c<t-1> + Γu c~
     const V tc = c_new.tanh();
     k.store(z + j, g_u);
@@ -73,19 +76,21 @@ void forward_row(T* z, const T* c_prev, T* c, T* tanh_c, T* a, Peephole<T> peep)
   }
 }
 
-// Backward of one row, from da<t> (d_a, the output's gradient already added) and dc<t> (d_c, overwritten
-// with dc<t-1>) through the saved gates g, tanh(c<t>) and c<t-1> to dz<t> (d_z, 4H):
+// Backward of one row, from da<t> = da_in + go (da_in: through the recurrence, go: the output's gradient;
+// written to d_a) and dc<t> (d_c, overwritten with dc<t-1>) through the saved gates g, tanh(c<t>) and
+// c<t-1> to dz<t> (d_z, 4H):
 //   dc = dc<t> + da Γo (1 - tanh² c<t>)
 //   dz_u = dc c~ Γu (1 - Γu),  dz_f = dc c<t-1> Γf (1 - Γf),  dz_c = dc Γu (1 - c~²),  dz_o = da tanh(c<t>) Γo (1 - Γo)
 //   dc<t-1> = dc Γf (+ p_u dz_u + p_f dz_f + p_o dz_o)
 template <typename T>
-void backward_row(const T* d_a, T* d_c, const T* g, const T* tanh_c, const T* c_prev, T* d_z, Peephole<T> peep) {
+void backward_row(const T* da_in, const T* go, T* d_a, T* d_c, const T* g, const T* tanh_c, const T* c_prev, T* d_z,
+                  Peephole<T> peep) {
   using V = at::vec::Vectorized<T>;
   const V one(T(1));
   const int64_t H = peep.H;
   for (int64_t j = 0; j < H; j += V::size()) {
     const Chunk<T> k{std::min<int64_t>(V::size(), H - j)};
-    const V da = k.load(d_a + j), tc = k.load(tanh_c + j), cp = k.load(c_prev + j);
+    const V da = k.load(da_in + j) + k.load(go + j), tc = k.load(tanh_c + j), cp = k.load(c_prev + j);
     const V g_u = k.load(g + j), g_f = k.load(g + H + j), c_tilde = k.load(g + 2 * H + j), g_o = k.load(g + 3 * H + j);
     const V dc = k.load(d_c + j) + da * g_o * (one - tc * tc);
     const V dz_u = dc * c_tilde * g_u * (one - g_u);
@@ -100,16 +105,7 @@ void backward_row(const T* d_a, T* d_c, const T* g, const T* tanh_c, const T* c_
     k.store(d_z + 2 * H + j, dc * g_u * (one - c_tilde * c_tilde));
     k.store(d_z + 3 * H + j, dz_o);
     k.store(d_c + j, dc_prev);
-  }
-}
-
-// y (n) = x + y: adds an output's gradient to da<t>
-template <typename T>
-void add_into(T* y, const T* x, int64_t n) {
-  using V = at::vec::Vectorized<T>;
-  for (int64_t j = 0; j < n; j += V::size()) {
-    const Chunk<T> k{std::min<int64_t>(V::size(), n - j)};
-    k.store(y + j, k.load(y + j) + k.load(x + j));
+    k.store(d_a + j, da);
   }
 }
 
@@ -159,18 +155,20 @@ std::tuple<Tensor, TensorList, TensorList> forward(const Tensor& zx, const Tenso
   a_seq[0].copy_(state0[0]);
   c_seq[0].copy_(state0[1]);
   const Tensor W_t = W_aa.t(), p = peephole_weights(extras), m = mask ? mask->contiguous() : Tensor();
+  const Tensor zx_rows = zx.contiguous();
   const Mask real = mask_of(m, B);
   AT_DISPATCH_FLOATING_TYPES(zx.scalar_type(), "lstm_loop_forward", [&] {
     const auto peep = peephole_of<scalar_t>(p, H);
     scalar_t *A = a_seq.data_ptr<scalar_t>(), *C = c_seq.data_ptr<scalar_t>(), *G = gates.data_ptr<scalar_t>(),
              *TC = tanh_c.data_ptr<scalar_t>();
+    const scalar_t* ZX = zx_rows.data_ptr<scalar_t>();
     for (int64_t t = 0; t < T; ++t) {
       Tensor z = gates[t];
-      at::addmm_out(z, zx[t], a_seq[t], W_t);  // z = zx<t> + a<t-1> W_aaᵀ
+      at::mm_out(z, a_seq[t], W_t);  // a<t-1> W_aaᵀ (the pass adds zx<t>)
       for_rows(B, H, [&](int64_t b) {
         const int64_t row = t * B + b, next = row + B;  // row of step t in the (T, B, ·) buffers, of t+1 in a_seq, c_seq
         if (real(t, b)) {
-          forward_row(G + row * 4 * H, C + row * H, C + next * H, TC + row * H, A + next * H, peep);
+          forward_row(G + row * 4 * H, ZX + row * 4 * H, C + row * H, C + next * H, TC + row * H, A + next * H, peep);
         } else {  // padding: the state passes through
           std::copy_n(A + row * H, H, A + next * H);
           std::copy_n(C + row * H, H, C + next * H);
@@ -193,6 +191,7 @@ std::tuple<Tensor, Tensor, TensorList, TensorList> backward(const Tensor& grad_o
   const int64_t T = grad_outputs.size(0), B = grad_outputs.size(1), H = grad_outputs.size(2);
   const Tensor p = peephole_weights(extras), m = mask ? mask->contiguous() : Tensor();
   const Mask real = mask_of(m, B);
+  const Tensor go_rows = grad_outputs.contiguous();
   Tensor d_z = at::empty_like(gates);
   Tensor d_a = grad_final[0].clone();  // da<t> of the step being run
   Tensor d_c = grad_final[1].clone();  // dc<t>, then dc<t-1>
@@ -200,19 +199,21 @@ std::tuple<Tensor, Tensor, TensorList, TensorList> backward(const Tensor& grad_o
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_loop_backward", [&] {
     const auto peep = peephole_of<scalar_t>(p, H);
     const scalar_t *G = gates.data_ptr<scalar_t>(), *TC = tanh_c.data_ptr<scalar_t>(), *C = c_seq.data_ptr<scalar_t>(),
-                   *GO = grad_outputs.data_ptr<scalar_t>(), *REC = d_a_rec.data_ptr<scalar_t>();
+                   *GO = go_rows.data_ptr<scalar_t>(), *REC = d_a_rec.data_ptr<scalar_t>();
     scalar_t *DA = d_a.data_ptr<scalar_t>(), *DC = d_c.data_ptr<scalar_t>(), *DZ = d_z.data_ptr<scalar_t>();
     for (int64_t t = T - 1; t >= 0; --t) {
       for_rows(B, H, [&](int64_t b) {
         const int64_t row = t * B + b;
         scalar_t* da = DA + b * H;
-        if (t < T - 1 && real(t + 1, b)) {  // da<t> = dz<t+1> W_aa; padding at t+1 carried da<t+1> through
-          std::copy_n(REC + b * H, H, da);
-        }
+        // through the recurrence: dz<t+1> W_aa, or da<t+1> as padding at t+1 carried it (and at t = T-1 the final state's)
+        const scalar_t* da_in = t < T - 1 && real(t + 1, b) ? REC + b * H : da;
         if (real(t, b)) {
-          add_into(da, GO + row * H, H);  // + the output's gradient at t
-          backward_row(da, DC + b * H, G + row * 4 * H, TC + row * H, C + row * H, DZ + row * 4 * H, peep);
+          backward_row(da_in, GO + row * H, da, DC + b * H, G + row * 4 * H, TC + row * H, C + row * H,
+                       DZ + row * 4 * H, peep);
         } else {  // padding: no gradient reaches z<t>; da and dc pass through
+          if (da_in != da) {
+            std::copy_n(da_in, H, da);
+          }
           std::fill_n(DZ + row * 4 * H, 4 * H, scalar_t(0));
         }
       });
