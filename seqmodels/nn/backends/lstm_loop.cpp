@@ -38,9 +38,9 @@ at::vec::Vectorized<T> sigmoid(const at::vec::Vectorized<T>& z) {
   return one / (one + z.neg().exp());  // σ(z) = 1 / (1 + e^-z)
 }
 
-// The peephole weights the element-wise passes read, and the units per row
+// What every row's pass needs besides its buffers: the units per gate and the peephole weights
 template <typename T>
-struct Peephole {
+struct Gates {
   const T* p;  // [p_u, p_f, p_o] (3H), or nullptr
   int64_t H;
 };
@@ -49,18 +49,18 @@ struct Peephole {
 //   z_· = zx_· + (a<t-1> W_aaᵀ)_· (+ p_· c<t-1>)
 //   Γu, Γf, Γo = σ(z_·),  c~ = tanh(z_c),  c<t> = Γf c<t-1> + Γu c~,  a<t> = Γo tanh(c<t>)
 template <typename T>
-void forward_row(T* z, const T* zx, const T* c_prev, T* c, T* tanh_c, T* a, Peephole<T> peep) {
+void forward_row(T* z, const T* zx, const T* c_prev, T* c, T* tanh_c, T* a, Gates<T> gates) {
   using V = at::vec::Vectorized<T>;
-  const int64_t H = peep.H;
+  const int64_t H = gates.H;
   for (int64_t j = 0; j < H; j += V::size()) {
     const Chunk<T> k{std::min<int64_t>(V::size(), H - j)};
     const V cp = k.load(c_prev + j);
     V z_u = k.load(zx + j) + k.load(z + j), z_f = k.load(zx + H + j) + k.load(z + H + j),
       z_o = k.load(zx + 3 * H + j) + k.load(z + 3 * H + j);
-    if (peep.p) {
-      z_u = z_u + k.load(peep.p + j) * cp;  // + p_u * c<t-1>
-      z_f = z_f + k.load(peep.p + H + j) * cp;  // + p_f * c<t-1>
-      z_o = z_o + k.load(peep.p + 2 * H + j) * cp;  // + p_o * c<t-1>
+    if (gates.p) {
+      z_u = z_u + k.load(gates.p + j) * cp;  // + p_u * c<t-1>
+      z_f = z_f + k.load(gates.p + H + j) * cp;  // + p_f * c<t-1>
+      z_o = z_o + k.load(gates.p + 2 * H + j) * cp;  // + p_o * c<t-1>
     }
     const V g_u = sigmoid(z_u), g_f = sigmoid(z_f), c_tilde = (k.load(zx + 2 * H + j) + k.load(z + 2 * H + j)).tanh(),
             g_o = sigmoid(z_o);
@@ -84,10 +84,10 @@ void forward_row(T* z, const T* zx, const T* c_prev, T* c, T* tanh_c, T* a, Peep
 //   dc<t-1> = dc Γf (+ p_u dz_u + p_f dz_f + p_o dz_o)
 template <typename T>
 void backward_row(const T* da_in, const T* go, T* d_a, T* d_c, const T* g, const T* tanh_c, const T* c_prev, T* d_z,
-                  Peephole<T> peep) {
+                  Gates<T> gates) {
   using V = at::vec::Vectorized<T>;
   const V one(T(1));
-  const int64_t H = peep.H;
+  const int64_t H = gates.H;
   for (int64_t j = 0; j < H; j += V::size()) {
     const Chunk<T> k{std::min<int64_t>(V::size(), H - j)};
     const V da = k.load(da_in + j) + k.load(go + j), tc = k.load(tanh_c + j), cp = k.load(c_prev + j);
@@ -97,8 +97,8 @@ void backward_row(const T* da_in, const T* go, T* d_a, T* d_c, const T* g, const
     const V dz_f = dc * cp * g_f * (one - g_f);
     const V dz_o = da * tc * g_o * (one - g_o);
     V dc_prev = dc * g_f;
-    if (peep.p) {
-      dc_prev = dc_prev + k.load(peep.p + j) * dz_u + k.load(peep.p + H + j) * dz_f + k.load(peep.p + 2 * H + j) * dz_o;
+    if (gates.p) {
+      dc_prev = dc_prev + k.load(gates.p + j) * dz_u + k.load(gates.p + H + j) * dz_f + k.load(gates.p + 2 * H + j) * dz_o;
     }
     k.store(d_z + j, dz_u);
     k.store(d_z + H + j, dz_f);
@@ -130,7 +130,7 @@ void for_rows(int64_t B, int64_t H, const F& fn) {
 }
 
 template <typename T>
-Peephole<T> peephole_of(const Tensor& p, int64_t H) {
+Gates<T> gates_of(const Tensor& p, int64_t H) {
   return {p.defined() ? p.data_ptr<T>() : nullptr, H};
 }
 
@@ -158,7 +158,7 @@ std::tuple<Tensor, TensorList, TensorList> forward(const Tensor& zx, const Tenso
   const Tensor zx_rows = zx.contiguous();
   const Mask real = mask_of(m, B);
   AT_DISPATCH_FLOATING_TYPES(zx.scalar_type(), "lstm_loop_forward", [&] {
-    const auto peep = peephole_of<scalar_t>(p, H);
+    const auto blocks = gates_of<scalar_t>(p, H);
     scalar_t *A = a_seq.data_ptr<scalar_t>(), *C = c_seq.data_ptr<scalar_t>(), *G = gates.data_ptr<scalar_t>(),
              *TC = tanh_c.data_ptr<scalar_t>();
     const scalar_t* ZX = zx_rows.data_ptr<scalar_t>();
@@ -168,7 +168,7 @@ std::tuple<Tensor, TensorList, TensorList> forward(const Tensor& zx, const Tenso
       for_rows(B, H, [&](int64_t b) {
         const int64_t row = t * B + b, next = row + B;  // row of step t in the (T, B, ·) buffers, of t+1 in a_seq, c_seq
         if (real(t, b)) {
-          forward_row(G + row * 4 * H, ZX + row * 4 * H, C + row * H, C + next * H, TC + row * H, A + next * H, peep);
+          forward_row(G + row * 4 * H, ZX + row * 4 * H, C + row * H, C + next * H, TC + row * H, A + next * H, blocks);
         } else {  // padding: the state passes through
           std::copy_n(A + row * H, H, A + next * H);
           std::copy_n(C + row * H, H, C + next * H);
@@ -197,7 +197,7 @@ std::tuple<Tensor, Tensor, TensorList, TensorList> backward(const Tensor& grad_o
   Tensor d_c = grad_final[1].clone();  // dc<t>, then dc<t-1>
   Tensor d_a_rec = at::zeros_like(d_a);  // dz<t+1> W_aa: da<t> through the recurrence
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_loop_backward", [&] {
-    const auto peep = peephole_of<scalar_t>(p, H);
+    const auto blocks = gates_of<scalar_t>(p, H);
     const scalar_t *G = gates.data_ptr<scalar_t>(), *TC = tanh_c.data_ptr<scalar_t>(), *C = c_seq.data_ptr<scalar_t>(),
                    *GO = go_rows.data_ptr<scalar_t>(), *REC = d_a_rec.data_ptr<scalar_t>();
     scalar_t *DA = d_a.data_ptr<scalar_t>(), *DC = d_c.data_ptr<scalar_t>(), *DZ = d_z.data_ptr<scalar_t>();
@@ -209,7 +209,7 @@ std::tuple<Tensor, Tensor, TensorList, TensorList> backward(const Tensor& grad_o
         const scalar_t* da_in = t < T - 1 && real(t + 1, b) ? REC + b * H : da;
         if (real(t, b)) {
           backward_row(da_in, GO + row * H, da, DC + b * H, G + row * 4 * H, TC + row * H, C + row * H,
-                       DZ + row * 4 * H, peep);
+                       DZ + row * 4 * H, blocks);
         } else {  // padding: no gradient reaches z<t>; da and dc pass through
           if (da_in != da) {
             std::copy_n(da_in, H, da);
