@@ -53,7 +53,7 @@ def use_loop(request, monkeypatch):
         monkeypatch.delenv(native.NATIVE_ENV, raising=False)
     else:
         monkeypatch.setenv(native.NATIVE_ENV, "0")
-    choice = native.loop_choice(kernel_lstm, torch.float64, torch.device("cpu"))
+    choice = native.loop_choice(kernel_lstm.NATIVE_SOURCE, torch.float64, torch.device("cpu"))
     assert (choice.native is not None) == (request.param == "native"), choice.reason
     return request.param
 
@@ -91,7 +91,7 @@ def test_gradcheck_of_the_native_loop(native_lstm, peephole, padded):
     zx, W_aa, a0, c0 = leaf(T, B, 4 * H), leaf(4 * H, H), leaf(B, H), leaf(B, H)
     extras = (leaf(3 * H),) if peephole else ()
     mask = (torch.arange(T).unsqueeze(1) < torch.tensor([T, 1, 3])).unsqueeze(2) if padded else None
-    assert native.loop_choice(kernel_lstm, torch.float64, torch.device("cpu")).native is not None
+    assert native.loop_choice(kernel_lstm.NATIVE_SOURCE, torch.float64, torch.device("cpu")).native is not None
 
     def loop(*inputs: torch.Tensor):
         return scripted.HoistedLoop.apply(kernel_lstm, 0, mask, len(extras), *inputs)
@@ -153,7 +153,7 @@ def test_without_a_build_the_torchscript_loop_runs_and_says_why_once(
 
 
 def test_other_dtypes_run_the_torchscript_loop(fresh_log):
-    choice = native.loop_choice(kernel_lstm, torch.bfloat16, torch.device("cpu"))
+    choice = native.loop_choice(kernel_lstm.NATIVE_SOURCE, torch.bfloat16, torch.device("cpu"))
     assert choice.native is None and "float32 and float64" in choice.reason
 
 

@@ -1,8 +1,9 @@
 """Native (C++) twins of the scripted kernels: built at run time when a compiler is found, chosen per call.
 
-A kernel module (:mod:`seqmodels.nn.backends.kernel_rnn` describes the interface) may name in
-``NATIVE_SOURCE`` a C++ file next to it that defines the same ``forward`` and ``backward`` with the
-same math, fused into one element-wise pass per time step (``kernel_lstm.py`` and ``lstm_loop.cpp``).
+A cell's :class:`~seqmodels.nn.kernel_declarations.ScriptedKernel` may name in ``native_source`` a C++ file
+next to this one that defines the same ``forward`` and ``backward`` as its kernel module
+(:mod:`seqmodels.nn.backends.kernel_rnn` describes the interface) with the same math, fused into one
+element-wise pass per time step (``kernel_lstm.py`` and ``lstm_loop.cpp``).
 The first time such a kernel runs, :func:`loop_choice` compiles the file with
 ``torch.utils.cpp_extension.load`` into torch's extension cache (``~/.cache/torch_extensions``, or
 ``$TORCH_EXTENSIONS_DIR``), for the vector instructions ATen itself uses
@@ -86,12 +87,12 @@ def _say_once(level: int, reason: str) -> None:
     logger.log(level, "%s; the TorchScript loop runs instead", reason)
 
 
-def loop_choice(kernel: ModuleType, dtype: torch.dtype, device: torch.device) -> LoopChoice:
-    """The loop that runs ``kernel`` on tensors of ``dtype`` on ``device``: its native twin when it has one,
-    the build succeeds and the tensors suit it, else its TorchScript loop (logged once per reason)."""
-    source: Optional[str] = getattr(kernel, "NATIVE_SOURCE", None)
+def loop_choice(source: Optional[str], dtype: torch.dtype, device: torch.device) -> LoopChoice:
+    """The loop that runs a kernel whose declared native twin is ``source`` on tensors of ``dtype`` on ``device``:
+    the twin when there is one, the build succeeds and the tensors suit it, else the TorchScript loop (logged
+    once per reason)."""
     if source is None:
-        return LoopChoice(None, f"{kernel.__name__} has no native twin")
+        return LoopChoice(None, "the kernel declares no native twin")
     level = logging.INFO
     if os.environ.get(NATIVE_ENV, "1") == "0":
         reason = f"{NATIVE_ENV}=0 turns the native kernels off"

@@ -56,12 +56,13 @@ def _compiled(kernel: ModuleType) -> Tuple[Callable, Callable]:
 def which_loop(cell: RecurrentCell, dtype: torch.dtype = torch.float32, device: str = "cpu") -> LoopChoice:
     """The loop that runs ``cell`` on ``dtype`` tensors on ``device``: its kernel's native twin or its
     TorchScript loop, and why (:func:`~seqmodels.nn.backends.native.loop_choice`)."""
-    return loop_choice(require_kernel(cell).module, dtype, torch.device(device))
+    return loop_choice(require_kernel(cell).native_source, dtype, torch.device(device))
 
 
-def _loops(kernel: ModuleType, like: Tensor) -> Tuple[Callable, Callable]:
-    """The forward and backward loops that run ``kernel`` on tensors like ``like``."""
-    native = loop_choice(kernel, like.dtype, like.device).native
+def _loops(kernel: ModuleType, native_source: Optional[str], like: Tensor) -> Tuple[Callable, Callable]:
+    """The forward and backward loops that run ``kernel`` (native twin: ``native_source``) on tensors like
+    ``like``."""
+    native = loop_choice(native_source, like.dtype, like.device).native
     return (native.forward, native.backward) if native is not None else _compiled(kernel)
 
 
@@ -73,6 +74,7 @@ class HoistedLoop(torch.autograd.Function):
     def forward(  # type: ignore[override]
         ctx,
         kernel: ModuleType,
+        native_source: Optional[str],
         option: int,
         mask: Optional[Tensor],
         num_extras: int,
@@ -82,7 +84,7 @@ class HoistedLoop(torch.autograd.Function):
     ) -> Tuple[Tensor, ...]:
         extras = list(extras_and_state[:num_extras])
         state0 = [s.contiguous() for s in extras_and_state[num_extras:]]
-        forward_loop, ctx.backward_loop = _loops(kernel, zx)
+        forward_loop, ctx.backward_loop = _loops(kernel, native_source, zx)
         outputs, final, saved = forward_loop(zx.contiguous(), W_aa, extras, state0, mask, option)
         ctx.save_for_backward(W_aa, *extras, *saved)
         ctx.option, ctx.mask, ctx.num_extras = option, mask, num_extras
@@ -96,7 +98,7 @@ class HoistedLoop(torch.autograd.Function):
         d_zx, d_W_aa, d_extras, d_state0 = ctx.backward_loop(
             grad_outputs.contiguous(), [g.contiguous() for g in grad_final], saved, W_aa, extras, ctx.mask, ctx.option
         )
-        return (None, None, None, None, d_zx, d_W_aa, *d_extras, *d_state0)
+        return (None, None, None, None, None, d_zx, d_W_aa, *d_extras, *d_state0)
 
 
 def run_direction(cell: RecurrentCell, x: Tensor, state0: List[Tensor], mask: Optional[Tensor], reverse: bool,
@@ -111,7 +113,8 @@ def run_direction(cell: RecurrentCell, x: Tensor, state0: List[Tensor], mask: Op
         x = reverse_padded(x, lengths)
     zx = cell.input_projection(x)
     outputs, *final = HoistedLoop.apply(
-        kernel.module, kernel.option, mask, len(kernel.extras), zx, cell.W_aa, *kernel.extras, *state0
+        kernel.module, kernel.native_source, kernel.option, mask, len(kernel.extras), zx, cell.W_aa, *kernel.extras,
+        *state0
     )
     if reverse:
         outputs = reverse_padded(outputs, lengths)
