@@ -252,7 +252,8 @@ class LSTMCell(RecurrentCell):
         return FusedOp("LSTM")
 
     def scripted_kernel(self) -> ScriptedDeclaration:
-        return ScriptedKernel(kernel_lstm, 0, (self.W_peephole,) if self.peephole else ())
+        return ScriptedKernel(kernel_lstm, 0, (self.W_peephole,) if self.peephole else (),
+                              native_source=kernel_lstm.NATIVE_SOURCE)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, peephole={self.peephole}"

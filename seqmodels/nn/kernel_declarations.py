@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 from torch import Tensor
 
@@ -36,12 +36,15 @@ class ScriptedKernel:
     ``module`` has the two functions ``forward`` and ``backward`` of the kernel interface
     (:mod:`seqmodels.nn.backends.kernel_rnn` describes it); ``option`` picks the module's variant;
     ``extras`` are the cell's recurrent parameters the loop reads besides W_aa (e.g. an LSTM's peephole
-    weights), in the order the module expects them.
+    weights), in the order the module expects them. ``native_source`` names a C++ file beside the backends that
+    defines the same two functions with the same math (the LSTM's ``lstm_loop.cpp``), compiled at run time where
+    a compiler is found (:mod:`seqmodels.nn.backends.native`); None: the TorchScript loop always runs.
     """
 
     module: ModuleType
     option: int = 0
     extras: Tuple[Tensor, ...] = ()
+    native_source: Optional[str] = None
 
 
 @dataclass(frozen=True)

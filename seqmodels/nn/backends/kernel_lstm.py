@@ -1,12 +1,18 @@
 """Time loops of the LSTM (plain or peephole) with a hand-derived backward, for the scripted
 backend. Interface: see :mod:`seqmodels.nn.backends.kernel_rnn`. Gate rows: [Γu, Γf, c~, Γo];
 ``extras`` is [] or [W_peephole] = [[p_u, p_f, p_o]].
+
+``NATIVE_SOURCE``: the C++ twin of both loops, one fused element-wise pass per step, padding included, which
+the LSTMCell declares as its ScriptedKernel's ``native_source`` (:mod:`seqmodels.nn.backends.native` builds it
+and picks which of the two runs).
 """
 
 from typing import List, Optional, Tuple
 
 import torch
 from torch import Tensor
+
+NATIVE_SOURCE = "lstm_loop.cpp"
 
 
 def forward(

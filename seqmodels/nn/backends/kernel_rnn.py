@@ -11,6 +11,9 @@ by :mod:`seqmodels.nn.backends.scripted`), working time-major on one layer and d
     runs only the recurrent product dz<t> W_aa per step; dW_aa is then ONE matrix product
     over all T*B rows, as the fused kernels do.
 ``option`` picks a variant of the cell; here 1 means g = relu, 0 g = tanh.
+
+A cell's ScriptedKernel may also name (``native_source``) a C++ file next to the module that defines the
+same two functions; :mod:`seqmodels.nn.backends.native` compiles it and runs it instead where it can.
 """
 
 from typing import List, Optional, Tuple
