@@ -26,6 +26,8 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import Tensor, nn
 
+from seqmodels.nn.output_checks import check_hidden_and_targets
+
 
 def layout_problem(vocab_size: int, input_size: int, cutoffs: Sequence[int], div_value: float) -> Optional[str]:
     """What is wrong with an adaptive softmax of these sizes, in one line, or None when nothing is: the cutoffs
@@ -77,19 +79,8 @@ class AdaptiveSoftmax(nn.Module):
         self.register_buffer("rank", rank, persistent=False)
         self.layer = nn.AdaptiveLogSoftmaxWithLoss(input_size, self.vocab_size, self.cutoffs, div_value=div_value)
 
-    def _check(self, hidden: Tensor, targets: Union[Tensor, None] = None) -> None:
-        if hidden.dim() != 2 or hidden.size(1) != self.input_size:
-            raise ValueError(f"hidden must be (N, D) with D = input_size = {self.input_size}, "
-                             f"got {tuple(hidden.shape)}")
-        if targets is None:
-            return
-        if targets.shape != hidden.shape[:1]:
-            raise ValueError(f"targets must be (N,) = {tuple(hidden.shape[:1])}, got {tuple(targets.shape)}")
-        if targets.dtype.is_floating_point or targets.dtype == torch.bool:
-            raise ValueError(f"targets must be an integer tensor of word ids, got dtype {targets.dtype}")
-        if targets.numel() and (targets.min() < 0 or targets.max() >= self.vocab_size):
-            bad = targets[(targets < 0) | (targets >= self.vocab_size)][0].item()
-            raise ValueError(f"targets must be word ids in [0, V) = [0, {self.vocab_size}), got {bad}")
+    def _check(self, hidden: Tensor, targets: Optional[Tensor] = None) -> None:
+        check_hidden_and_targets(hidden, targets, self.input_size, self.vocab_size)
 
     def log_prob(self, hidden: Tensor, targets: Tensor) -> Tensor:
         """log P(t_i | h_i) (N,) for hidden h (N, D) and target ids t (N,): the head's softmax for every row,
