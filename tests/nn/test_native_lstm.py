@@ -94,7 +94,7 @@ def test_gradcheck_of_the_native_loop(native_lstm, peephole, padded):
     assert native.loop_choice(kernel_lstm.NATIVE_SOURCE, torch.float64, torch.device("cpu")).native is not None
 
     def loop(*inputs: torch.Tensor):
-        return scripted.HoistedLoop.apply(kernel_lstm, 0, mask, len(extras), *inputs)
+        return scripted.HoistedLoop.apply(kernel_lstm, kernel_lstm.NATIVE_SOURCE, 0, mask, len(extras), *inputs)
 
     assert torch.autograd.gradcheck(loop, (zx, W_aa, *extras, a0, c0))
 
