@@ -157,18 +157,24 @@ def test_other_dtypes_run_the_torchscript_loop(fresh_log):
     assert choice.native is None and "float32 and float64" in choice.reason
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("H", [8, 40, 1024])
 @pytest.mark.parametrize("config", ["lstm", "lstm_peephole"])
-def test_the_native_loop_split_over_threads_matches_the_reference(native_lstm, config, monkeypatch):
-    """B=9, H=1024: 9 rows of 4H gate elements are more than ATen's grain, so two threads share each pass."""
+def test_the_native_loop_split_over_threads_matches_the_reference(native_lstm, config, H, threads, dtype, monkeypatch):
+    """Each thread runs a block of the units (cut at multiples of 16) and of the products' columns: with H=8
+    one part is empty, with H=40 they differ in size and end mid-vector, with H=1024 each is many vectors.
+    float32 runs oneDNN's brgemm products, float64 at::mm."""
     monkeypatch.delenv(native.NATIVE_ENV, raising=False)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(threads)
     try:
         B, T = 9, 3
-        model = make_recurrent(config, input_size=3, hidden_size=1024)
-        x, state, lengths = random_input(B, T, 3), random_state(model, B), ragged_lengths(B, T)
+        model = make_recurrent(config, input_size=3, hidden_size=H, dtype=dtype)
+        x, state = random_input(B, T, 3, dtype=dtype), random_state(model, B, dtype=dtype)
+        lengths = ragged_lengths(B, T)
         expected = run_with_grads(model, x, state=state, lengths=lengths)
         actual = run_with_grads(with_backend(model, "scripted"), x, state=state, lengths=lengths)
     finally:
-        torch.set_num_threads(threads)
-    assert_runs_close(actual, expected, TOLERANCE[torch.float64])
+        torch.set_num_threads(threads_before)
+    assert_runs_close(actual, expected, TOLERANCE[dtype])
