@@ -81,22 +81,21 @@ def test_the_loop_matches_the_reference(use_loop, config, B, T, with_state, ragg
 @pytest.mark.parametrize("padded", [False, True], ids=["no-padding", "padded"])
 @pytest.mark.parametrize("peephole", [False, True], ids=["plain", "peephole"])
 def test_gradcheck_of_the_native_loop(native_lstm, peephole, padded):
-    """float64 gradcheck of the loop alone (HoistedLoop on the twin) w.r.t. zx, W_aa, p and the state."""
-    B, T, H = 3, 4, 2
+    """float64 gradcheck of the twin alone (NativeLoop) w.r.t. x, W_ax, b, W_aa, p and the state."""
+    B, T, I, H = 3, 4, 3, 2
     generator = torch.Generator().manual_seed(0)
 
     def leaf(*shape: int) -> torch.Tensor:
         return (0.5 * torch.randn(*shape, generator=generator, dtype=torch.float64)).requires_grad_(True)
 
-    zx, W_aa, a0, c0 = leaf(T, B, 4 * H), leaf(4 * H, H), leaf(B, H), leaf(B, H)
+    x, W_ax, b, W_aa, a0, c0 = leaf(T, B, I), leaf(4 * H, I), leaf(4 * H), leaf(4 * H, H), leaf(B, H), leaf(B, H)
     extras = (leaf(3 * H),) if peephole else ()
     mask = (torch.arange(T).unsqueeze(1) < torch.tensor([T, 1, 3])).unsqueeze(2) if padded else None
-    assert native.loop_choice(kernel_lstm.NATIVE_SOURCE, torch.float64, torch.device("cpu")).native is not None
 
     def loop(*inputs: torch.Tensor):
-        return scripted.HoistedLoop.apply(kernel_lstm, kernel_lstm.NATIVE_SOURCE, 0, mask, len(extras), *inputs)
+        return scripted.NativeLoop.apply(native_lstm, 0, mask, len(extras), *inputs)
 
-    assert torch.autograd.gradcheck(loop, (zx, W_aa, *extras, a0, c0))
+    assert torch.autograd.gradcheck(loop, (x, W_ax, b, W_aa, *extras, a0, c0))
 
 
 def test_the_environment_variable_forces_torchscript_and_says_so_once(monkeypatch, caplog, fresh_log):
