@@ -37,8 +37,10 @@ class ScriptedKernel:
     (:mod:`seqmodels.nn.backends.kernel_rnn` describes it); ``option`` picks the module's variant;
     ``extras`` are the cell's recurrent parameters the loop reads besides W_aa (e.g. an LSTM's peephole
     weights), in the order the module expects them. ``native_source`` names a C++ file beside the backends that
-    defines the same two functions with the same math (the LSTM's ``lstm_loop.cpp``), compiled at run time where
-    a compiler is found (:mod:`seqmodels.nn.backends.native`); None: the TorchScript loop always runs.
+    defines the same two functions with the same math and the base class's input projection folded in (the
+    LSTM's ``lstm_loop.cpp``), compiled at run time where a compiler is found
+    (:mod:`seqmodels.nn.backends.native`); None: the TorchScript loop always runs. A cell that overrides
+    ``input_projection`` runs the TorchScript loop even where it declares a native twin.
     """
 
     module: ModuleType

@@ -13,7 +13,9 @@ import logging
 import pytest
 import torch
 
+from seqmodels.nn import LSTMCell, Recurrent
 from seqmodels.nn.backends import kernel_lstm, native, scripted
+from seqmodels.nn.kernel_declarations import ScriptedDeclaration
 from tests.helpers import (
     TOLERANCE,
     assert_runs_close,
@@ -177,3 +179,26 @@ def test_the_native_loop_split_over_threads_matches_the_reference(native_lstm, c
     finally:
         torch.set_num_threads(threads_before)
     assert_runs_close(actual, expected, TOLERANCE[dtype])
+
+
+class ShiftedProjectionLSTMCell(LSTMCell):
+    """Its own input projection, with the parent's kernel declared again: the kernel loop runs on its zx."""
+
+    def input_projection(self, x: torch.Tensor) -> torch.Tensor:
+        return super().input_projection(x) + 0.5
+
+    def scripted_kernel(self) -> ScriptedDeclaration:
+        return super().scripted_kernel()
+
+
+def test_a_cell_with_its_own_input_projection_runs_the_torchscript_loop(native_lstm, monkeypatch, fresh_log):
+    """The twin computes RecurrentCell.input_projection itself, so it must not run a cell that overrides it."""
+    monkeypatch.delenv(native.NATIVE_ENV, raising=False)
+    torch.manual_seed(0)
+    model = Recurrent(ShiftedProjectionLSTMCell, 3, 5, backend="reference").to(torch.float64)
+    choice = scripted.which_loop(model.cells["l0"], torch.float64)
+    assert choice.native is None and "overrides" in choice.reason and "input_projection" in choice.reason
+    x = random_input(4, 3, 3)
+    expected = run_with_grads(model, x)
+    actual = run_with_grads(with_backend(model, "scripted"), x)
+    assert_runs_close(actual, expected, TOLERANCE[torch.float64])

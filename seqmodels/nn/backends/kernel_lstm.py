@@ -2,9 +2,10 @@
 backend. Interface: see :mod:`seqmodels.nn.backends.kernel_rnn`. Gate rows: [Γu, Γf, c~, Γo];
 ``extras`` is [] or [W_peephole] = [[p_u, p_f, p_o]].
 
-``NATIVE_SOURCE``: the C++ twin of both loops, one fused element-wise pass per step, padding included, which
-the LSTMCell declares as its ScriptedKernel's ``native_source`` (:mod:`seqmodels.nn.backends.native` builds it
-and picks which of the two runs).
+``NATIVE_SOURCE``: the C++ twin of both loops with the input projection folded in, one fused element-wise pass
+per step, padding included, every product on oneDNN's brgemm tiles; the LSTMCell declares it as its
+ScriptedKernel's ``native_source`` (:mod:`seqmodels.nn.backends.native` builds it and picks which of the two
+runs).
 """
 
 from typing import List, Optional, Tuple

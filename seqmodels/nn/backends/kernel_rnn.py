@@ -13,7 +13,8 @@ by :mod:`seqmodels.nn.backends.scripted`), working time-major on one layer and d
 ``option`` picks a variant of the cell; here 1 means g = relu, 0 g = tanh.
 
 A cell's ScriptedKernel may also name (``native_source``) a C++ file next to the module that defines the
-same two functions; :mod:`seqmodels.nn.backends.native` compiles it and runs it instead where it can.
+same two functions with the input projection folded in (x, W_ax and b in, dx, dW_ax and db out);
+:mod:`seqmodels.nn.backends.native` compiles it and runs it instead where it can.
 """
 
 from typing import List, Optional, Tuple

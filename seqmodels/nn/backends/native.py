@@ -1,9 +1,13 @@
 """Native (C++) twins of the scripted kernels: built at run time when a compiler is found, chosen per call.
 
 A cell's :class:`~seqmodels.nn.kernel_declarations.ScriptedKernel` may name in ``native_source`` a C++ file
-next to this one that defines the same ``forward`` and ``backward`` as its kernel module
-(:mod:`seqmodels.nn.backends.kernel_rnn` describes the interface) with the same math, fused into one
-element-wise pass per time step (``kernel_lstm.py`` and ``lstm_loop.cpp``).
+next to this one that defines the ``forward`` and ``backward`` of its kernel module
+(:mod:`seqmodels.nn.backends.kernel_rnn` describes the interface) with the input projection folded in:
+``forward(x, W_ax, b, W_aa, extras, state0, mask, option)`` and
+``backward(grad_outputs, grad_final, saved, W_ax, W_aa, extras, mask, option) -> (dx, dW_ax, db, dW_aa,
+d_extras, d_state0)``, the same math with one element-wise pass per time step and every product on
+oneDNN's brgemm tiles (``kernel_lstm.py`` and ``lstm_loop.cpp``; :class:`~seqmodels.nn.backends.scripted.NativeLoop`
+runs it).
 The first time such a kernel runs, :func:`loop_choice` compiles the file with
 ``torch.utils.cpp_extension.load`` into torch's extension cache (``~/.cache/torch_extensions``, or
 ``$TORCH_EXTENSIONS_DIR``), for the vector instructions ATen itself uses
