@@ -70,6 +70,11 @@ def _loop_choice(cell: RecurrentCell, kernel: ScriptedKernel, dtype: torch.dtype
     return loop_choice(kernel.native_source, dtype, device)
 
 
+def _extras_and_state0(inputs: Tuple[Tensor, ...], num_extras: int) -> Tuple[List[Tensor], List[Tensor]]:
+    """A loop's trailing inputs: the kernel's extras, then the initial state tensors (made contiguous)."""
+    return list(inputs[:num_extras]), [s.contiguous() for s in inputs[num_extras:]]
+
+
 class HoistedLoop(torch.autograd.Function):
     """autograd for one kernel's TorchScript time loop: inputs zx, W_aa, extras..., state0...;
     outputs (T, B, H) and the final state tensors."""
@@ -85,8 +90,7 @@ class HoistedLoop(torch.autograd.Function):
         W_aa: Tensor,
         *extras_and_state: Tensor,
     ) -> Tuple[Tensor, ...]:
-        extras = list(extras_and_state[:num_extras])
-        state0 = [s.contiguous() for s in extras_and_state[num_extras:]]
+        extras, state0 = _extras_and_state0(extras_and_state, num_extras)
         forward_loop, ctx.backward_loop = _compiled(kernel)
         outputs, final, saved = forward_loop(zx.contiguous(), W_aa, extras, state0, mask, option)
         ctx.save_for_backward(W_aa, *extras, *saved)
@@ -121,8 +125,7 @@ class NativeLoop(torch.autograd.Function):
         W_aa: Tensor,
         *extras_and_state: Tensor,
     ) -> Tuple[Tensor, ...]:
-        extras = list(extras_and_state[:num_extras])
-        state0 = [s.contiguous() for s in extras_and_state[num_extras:]]
+        extras, state0 = _extras_and_state0(extras_and_state, num_extras)
         outputs, final, saved = native.forward(x, W_ax, b, W_aa, extras, state0, mask, option)
         ctx.save_for_backward(W_ax, W_aa, *extras, *saved)
         ctx.native, ctx.option, ctx.mask, ctx.num_extras = native, option, mask, num_extras
