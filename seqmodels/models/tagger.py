@@ -1,6 +1,7 @@
 """The sequence tagger (many-to-many, Tx = Ty): one output per input token.
 
-    x<t> = [E w<t> ; C case<t> ; v(chars of w<t>)]     (word embedding, capitalisation, character encoder)
+    x<t> = [E w̃<t> ; C case<t> ; v(chars of w<t>)]    (word embedding, capitalisation, character encoder;
+                                                        w̃<t> = <unk> with probability word_dropout while training)
     a<t> = [→a<t>, ←a<t>] = BiRNN(x<1..T>)             (any cell, any backend, num_layers deep)
     e<t> = W_y dropout(a<t>) + b_y                      (a score per tag: the emissions)
 
@@ -22,6 +23,7 @@ from seqmodels.errors import check_choice
 from seqmodels.nn.char_encoder import CharacterWordEncoder
 from seqmodels.nn.crf import CRF
 from seqmodels.nn.recurrent_options import RecurrentOptions
+from seqmodels.nn.word_dropout import WordDropout
 
 OUTPUTS = ("crf", "softmax", "sigmoid")
 
@@ -38,7 +40,9 @@ class Tagger(nn.Module):
         num_cases: the capitalisation classes (the batches' ``CASES``); case_embedding_size: the size of their
             feature, 0 for none.
         num_chars: the character vocabulary (0: no character encoder); char_embedding_size, char_hidden_size: its sizes.
-        pad_id: the padding word id.
+        pad_id, unk_id: the padding and <unk> word ids.
+        word_dropout: while training, the probability that a word's embedding is <unk>'s (the capitalisation and
+            character features still see the word).
         allowed_start, allowed_transitions, allowed_end: the CRF's permitted moves (the tag scheme's rules).
     """
 
@@ -55,6 +59,8 @@ class Tagger(nn.Module):
         char_embedding_size: int = 25,
         char_hidden_size: int = 25,
         pad_id: int = 0,
+        unk_id: int = 1,
+        word_dropout: float = 0.0,
         allowed_start: Optional[Tensor] = None,
         allowed_transitions: Optional[Tensor] = None,
         allowed_end: Optional[Tensor] = None,
@@ -65,6 +71,7 @@ class Tagger(nn.Module):
             raise ValueError(f"case_embedding_size={case_embedding_size} needs the number of capitalisation classes, "
                              f"got num_cases={num_cases!r}")
         self.output_kind = output
+        self.word_dropout = WordDropout(word_dropout, unk_id, pad_id)
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
         features = embedding_size
         self.case_embedding = (nn.Embedding(num_cases, case_embedding_size, padding_idx=0)
@@ -81,7 +88,7 @@ class Tagger(nn.Module):
     def forward(self, words: Tensor, lengths: Tensor, cases: Optional[Tensor] = None,
                 chars: Optional[Tensor] = None) -> Tensor:
         """Emissions e<t>, (B, T, K)."""
-        parts = [self.embedding(words)]
+        parts = [self.embedding(self.word_dropout(words))]
         if self.case_embedding is not None:
             parts.append(self.case_embedding(cases))
         if self.char_encoder is not None:

@@ -19,6 +19,7 @@ from seqmodels.data.encoding.tag_schemes import SCHEMES, allowed_transitions, co
 from seqmodels.errors import ConfigError, check_choice
 from seqmodels.metrics.span_f1 import SpanF1, format_table
 from seqmodels.models.tagger import OUTPUTS, Tagger
+from seqmodels.nn.word_dropout import checked_probability
 from seqmodels.tasks.base import MAX, SequenceTask
 from seqmodels.tasks.evaluation import evaluation_mode
 
@@ -35,7 +36,8 @@ class TaggingTask(SequenceTask):
         model: the ``model`` config (cell, sizes, backend, cell options).
         output: "crf", "softmax" or "sigmoid" (one entity type only: is this token part of a name?).
         features: token features: ``case_embedding_size`` (capitalisation; 0 for none),
-            ``char_embedding_size`` / ``char_hidden_size`` (the character encoder, when the data has characters).
+            ``char_embedding_size`` / ``char_hidden_size`` (the character encoder, when the data has characters),
+            ``word_dropout`` (while training, the probability that a word's embedding is <unk>'s).
         pretrained_vectors: a word2vec/GloVe file to start the word embeddings from; freeze_embeddings: keep them.
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
         num_examples: validation sentences shown tagged in TensorBoard.
@@ -72,12 +74,17 @@ class TaggingTask(SequenceTask):
             raise ConfigError(f"task.output=sigmoid answers one question (is this token part of a name?), but the "
                               f"data has {len(self.entity_types)} entity types {self.entity_types}; use crf or softmax")
         features = dict(features or {})
+        try:
+            checked_probability(features.get("word_dropout", 0.0))
+        except ValueError as error:
+            raise ConfigError(f"task.features.{error}") from error
         chars = self.encoder.chars
         start, moves, end = allowed_transitions(self.encoder.tags, scheme)
         self.network: Tagger = self.build_network(  # type: ignore[assignment]
             Tagger, model, vocab_size=len(self.encoder.words),
             num_tags=1 if output == "sigmoid" else len(self.encoder.tags), output=output,
-            pad_id=self.encoder.words.pad_id, num_cases=len(CASES), num_chars=len(chars) if chars else 0,
+            pad_id=self.encoder.words.pad_id, unk_id=self.encoder.words.unk_id, num_cases=len(CASES),
+            num_chars=len(chars) if chars else 0,
             allowed_start=start, allowed_transitions=moves, allowed_end=end, **features,
         )
         self.load_word_vectors(self.network, self.encoder.words, pretrained_vectors, freeze_embeddings)

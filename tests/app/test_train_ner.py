@@ -103,6 +103,15 @@ def test_lowercased_words_with_a_case_feature_and_no_characters(tmp_path: Path) 
     assert "harry" in tagger.encoder.words and "Harry" not in tagger.encoder.words
 
 
+def test_word_dropout_trains_and_the_reloaded_tagger_keeps_it_for_training_only(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["task.features.word_dropout=0.3"], tiny=TINY_NER)
+    assert 0.0 <= metrics["val/f1"] <= 1.0
+    tagger = TaggingTask.load(checkpoint(tmp_path))
+    assert tagger.network.word_dropout.p == 0.3 and not tagger.network.training
+    sentence = COURSE_SENTENCE.split()
+    assert tagger.tag([sentence]) == tagger.tag([sentence])  # evaluation draws nothing
+
+
 @pytest.mark.skipif(not (SHARED_DATA / "conll2003" / "eng.testa").is_file(), reason="needs ../shared/data/conll2003")
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_conll2003_slice_trains_and_tags(tmp_path: Path, cell: str) -> None:
@@ -223,7 +232,9 @@ def test_pretrained_vectors_of_another_size_are_a_clear_error(tmp_path: Path) ->
 
 @pytest.mark.parametrize("override, message", [("data.scheme=bio3", "data.scheme='bio3': choose one of"),
                                                ("data.batch_size=0", "data.batch_size=0: must be an integer >= 1"),
-                                               ("task.output=maxent", "output='maxent'")])
+                                               ("task.output=maxent", "output='maxent'"),
+                                               ("task.features.word_dropout=1",
+                                                "task.features.word_dropout must be a probability in")])
 def test_bad_options_are_clear_errors_naming_them(tmp_path: Path, override: str, message: str) -> None:
     from seqmodels.errors import ConfigError
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -1,0 +1,62 @@
+"""Word dropout replaces words (never padding) by <unk> with probability p while training, and nothing in
+evaluation; the tagger applies it to the word embedding's input only."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from seqmodels.models.tagger import Tagger
+from seqmodels.nn.word_dropout import WordDropout
+
+PAD, UNK = 0, 1
+
+
+def padded_words(rows: int = 400, steps: int = 250, seed: int = 0) -> torch.Tensor:
+    """Word ids 2..99, the last fifth of every row padding."""
+    generator = torch.Generator().manual_seed(seed)
+    words = torch.randint(2, 100, (rows, steps), generator=generator)
+    words[:, steps * 4 // 5 :] = PAD
+    return words
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5])
+def test_while_training_a_fraction_p_of_the_words_becomes_unk(p: float) -> None:
+    torch.manual_seed(0)
+    words = padded_words()
+    dropped = WordDropout(p, UNK, PAD).train()(words)
+    real = words != PAD
+    replaced = dropped != words
+    assert torch.equal(dropped[replaced], torch.full_like(dropped[replaced], UNK))
+    assert not replaced[~real].any()  # padding stays padding
+    fraction = replaced[real].float().mean().item()
+    assert abs(fraction - p) < 0.01  # 80,000 words: 4 standard deviations is under 0.008
+
+
+def test_in_evaluation_and_at_p_zero_nothing_changes() -> None:
+    words = padded_words()
+    assert torch.equal(WordDropout(0.5, UNK, PAD).eval()(words), words)
+    assert torch.equal(WordDropout(0.0, UNK, PAD).train()(words), words)
+
+
+@pytest.mark.parametrize("p", [1.0, -0.1, True, "0.3"])
+def test_a_bad_probability_is_a_value_error(p: object) -> None:
+    with pytest.raises(ValueError, match=r"word_dropout must be a probability in \[0, 1\)"):
+        WordDropout(p, UNK, PAD)  # type: ignore[arg-type]
+
+
+def embedding_inputs(tagger: Tagger, words: torch.Tensor) -> torch.Tensor:
+    """The ids the tagger's word embedding looked up in one forward pass."""
+    seen = []
+    handle = tagger.embedding.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    tagger(words, torch.full((words.size(0),), words.size(1)))
+    handle.remove()
+    return seen[0]
+
+
+def test_the_tagger_drops_words_while_training_only() -> None:
+    torch.manual_seed(0)
+    tagger = Tagger(vocab_size=100, num_tags=5, embedding_size=8, pad_id=PAD, unk_id=UNK, word_dropout=0.5)
+    words = torch.randint(2, 100, (4, 30))
+    assert (embedding_inputs(tagger.train(), words) == UNK).float().mean() > 0.3
+    assert torch.equal(embedding_inputs(tagger.eval(), words), words)
