@@ -150,6 +150,7 @@ def classifier(task: ClassificationTask) -> Parts:
 
 def seq2seq(task: TranslationTask) -> Parts:
     network, source, target = task.network, task.source_vocabulary, task.target_vocabulary
+    codecs = {"source": task.source_codec, "target": task.target_codec}  # subword sides: their sentencepiece models
     keys, hidden = network.encoder.output_size, network.hidden_size
     feed = hidden if network.input_feeding else 0
     memory = [tensor_spec("keys", f"(B, Tx, {keys})", "float32", "the encoder's outputs h<1..Tx>"),
@@ -171,7 +172,9 @@ def seq2seq(task: TranslationTask) -> Parts:
              "translation_decoder_step": (Seq2SeqDecoderStep(network), step_example,
                                           {"inputs": [previous, *memory, *state], "outputs": [log_probs, *state]})},
             {"source_vocabulary": source.to_dict(), "target_vocabulary": target.to_dict(),
-             "bos_id": target.bos_id, "eos_id": target.eos_id, "lowercase": task.lowercase})
+             "bos_id": target.bos_id, "eos_id": target.eos_id, "lowercase": task.lowercase,
+             "source_level": task.source_codec.level, "target_level": task.target_codec.level,
+             "subwords": {side: codec.subwords.to_dict() for side, codec in codecs.items() if codec.subwords}})
 
 
 # SequenceTask.export_kind -> what writes that network's parts

@@ -20,7 +20,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "models": {"nn", "decoding"},
     "metrics": {"data.encoding"},
     "data.options": set(),
-    "data.corpora": {"data.options"},
+    "data.corpora": {"data.options", "data.encoding"},
     "data.encoding": set(),
     "data.batching": {"data.encoding"},
     "data.modules": {"data.corpora", "data.encoding", "data.batching", "data.options"},

@@ -27,7 +27,8 @@ from torch import Tensor
 from torchmetrics import MeanMetric
 
 from seqmodels.data.batching.translation import TranslationBatch, collate_pairs
-from seqmodels.data.corpora.parallel_text import detokenize_translation, translation_tokens
+from seqmodels.data.corpora.parallel_text import SentenceCodec
+from seqmodels.data.encoding.subwords import SubwordModel
 from seqmodels.data.encoding.vocabulary import Vocabulary
 from seqmodels.decoding import Hypothesis
 from seqmodels.errors import ConfigError, check_choice
@@ -61,8 +62,10 @@ class TranslationTask(SequenceTask):
     """Translates source token sequences into target token sequences.
 
     Args:
-        vocabularies: {"source": Vocabulary.to_dict(), "target": ...} from the data.
-        source_level, target_level, lowercase: how the data was tokenised (prediction does the same).
+        vocabularies: {"source": Vocabulary.to_dict(), "target": ..., "subwords": {side: SubwordModel.to_dict()}
+            for the subword sides} from the data.
+        source_level, target_level, lowercase: how the data was tokenised (prediction does the same, with the
+            subword models of ``vocabularies`` for a "subword" side).
         model: the ``model`` config (cell, sizes, backend, attention, attention_style, input_feeding, ...).
         teacher_forcing: the probability of reading the true y<t-1> (1.0: teacher forcing);
             teacher_forcing_final, teacher_forcing_epochs: move it linearly to this value over these epochs.
@@ -111,7 +114,10 @@ class TranslationTask(SequenceTask):
         self.main_metric = f"val/{monitor}"
         self.source_vocabulary = Vocabulary.from_dict(vocabularies["source"])
         self.target_vocabulary = Vocabulary.from_dict(vocabularies["target"])
-        self.source_level, self.target_level, self.lowercase = source_level, target_level, lowercase
+        self.lowercase = lowercase
+        subwords = {side: SubwordModel.from_dict(saved) for side, saved in vocabularies.get("subwords", {}).items()}
+        self.source_codec = SentenceCodec(source_level, lowercase, subwords.get("source"), "source_level")
+        self.target_codec = SentenceCodec(target_level, lowercase, subwords.get("target"), "target_level")
         self.num_examples = num_examples
         self.network: Seq2Seq = self.build_network(  # type: ignore[assignment]
             Seq2Seq, model, source_vocab_size=len(self.source_vocabulary),
@@ -271,12 +277,12 @@ class TranslationTask(SequenceTask):
         return min(wanted, cap), wanted > cap
 
     def _detokenize(self, ids: Sequence[int]) -> str:
-        return detokenize_translation(self.target_vocabulary.decode(ids), self.target_level)
+        return self.target_codec.text(self.target_vocabulary.decode(ids))
 
     def _translation(self, source_ids: Sequence[int], hypothesis: Hypothesis, text: Optional[str] = None,
                      source_tokens: Optional[List[str]] = None) -> Translation:
         source_tokens = source_tokens or self.source_vocabulary.decode(source_ids)
-        source_text = text if text is not None else detokenize_translation(source_tokens, self.source_level)
+        source_text = text if text is not None else self.source_codec.text(source_tokens)
         tokens = self.target_vocabulary.decode(hypothesis.tokens)
         attention = None
         if hypothesis.attention is not None:                                         # the batch's padding cut off
@@ -314,7 +320,7 @@ class TranslationTask(SequenceTask):
         with evaluation_mode(self):
             for start in range(0, len(sentences), batch_size):
                 chunk = list(sentences[start:start + batch_size])
-                tokens = [translation_tokens(text.strip(), self.source_level, self.lowercase) for text in chunk]
+                tokens = [self.source_codec.tokens(text.strip()) for text in chunk]
                 batch = collate_pairs(tokens, None, self.source_vocabulary, self.target_vocabulary,
                                       range(len(chunk)))
                 hypotheses = self.decode(batch.source.to(self.device), batch.source_lengths, beam_size,

@@ -4,7 +4,9 @@ feeding; TensorBoard's attention maps, samples and BLEU signature; the command l
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,9 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from seqmodels.cli.export import main as export_main
 from seqmodels.data.corpora.dates import generate
+from seqmodels.data.encoding.subwords import SubwordModel
 from seqmodels.errors import ConfigError, DataError
 from seqmodels.metrics.bleu import corpus_bleu
 from seqmodels.tasks.translation import TranslationTask
@@ -89,6 +93,32 @@ def test_the_command_line_translates_with_beam_search_and_prints_the_attention(t
     assert len(piped.stdout.splitlines()) == 2 and piped.stdout.splitlines()[1] == ""  # a blank line stays
 
 
+def test_subword_sides_travel_in_the_checkpoint_and_translate_the_same_after_reloading(tmp_path: Path) -> None:
+    metrics = train(tmp_path / "run", ["data.source_level=subword", "data.target_level=subword",
+                                       "data.subword_vocab_size=40"], tiny=TINY_SEQ2SEQ)
+    moved = tmp_path / "elsewhere.ckpt"                      # the checkpoint alone: no run folder, no model file
+    best_checkpoint(tmp_path / "run").rename(moved)
+    shutil.rmtree(tmp_path / "run")
+    saved = torch.load(moved, map_location="cpu", weights_only=True)["hyper_parameters"]["vocabularies"]["subwords"]
+    assert set(saved) == {"source", "target"}
+    assert all(model["kind"] == "moses+sentencepiece" for model in saved.values())
+    task = TranslationTask.load(moved)
+    pairs = generate(32, TEST_SEED_OFFSET)
+    outputs = task.translate([pair.source for pair in pairs])
+    assert all(o.source_tokens == task.source_codec.subwords.encode(pair.source.lower())
+               for o, pair in zip(outputs, pairs))
+    bleu = corpus_bleu([o.text for o in outputs], [pair.target.lower() for pair in pairs], lowercase=True)
+    assert bleu.score == pytest.approx(metrics["test/bleu"], abs=1e-4)     # what the trained model's test scored
+    command = [sys.executable, "-m", "seqmodels.cli.translate", "--ckpt", str(moved), "--source",
+               *(pair.source for pair in pairs[:4])]
+    printed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True).stdout.splitlines()
+    assert [line.split("\t")[1] for line in printed] == [o.text for o in outputs[:4]]
+    export_main(["--ckpt", str(moved), "--output", str(tmp_path / "exported")])   # the models go with the export
+    meta = json.loads((tmp_path / "exported" / "translation_decoder_step.json").read_text(encoding="utf-8"))
+    assert meta["target_level"] == "subword" and SubwordModel.from_dict(meta["subwords"]["target"]) == \
+        task.target_codec.subwords
+
+
 @pytest.mark.parametrize("arguments,message", [
     ([], "nope.ckpt: no such checkpoint file"),
     (["--beam", "0"], "--beam 0: the beam size must be at least 1"),
@@ -106,7 +136,8 @@ def test_the_command_line_reports_bad_input_in_one_line(tmp_path: Path, argument
     ("task.teacher_forcing=1.5", "task.teacher_forcing=1.5: a probability in"),
     ("+task.decoding.beam=3", "task.decoding has unknown options ['beam']"),
     ("model.attention=bahdanau", "attention='bahdanau': choose one of"),
-    ("data.source_level=subword", "data.source_level"),
+    ("data.source_level=bytes", "data.source_level"),
+    ("data.subword_model=wordpiece", "data.subword_model"),
 ])
 def test_bad_seq2seq_options_name_the_option(tmp_path: Path, override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -164,7 +195,8 @@ def test_an_empty_source_line_names_the_file_and_line(tmp_path: Path) -> None:
         train(tmp_path / "run", parallel_overrides(tmp_path, source, target), tiny=TINY_SEQ2SEQ)
 
 
-@pytest.mark.parametrize("experiment", ["dates_attention", "multi30k_gru_attention", "multi30k_no_attention"])
+@pytest.mark.parametrize("experiment", ["dates_attention", "multi30k_gru_attention", "multi30k_no_attention",
+                                        "multi30k_subword"])
 def test_the_experiments_compose(tmp_path: Path, experiment: str) -> None:
     cfg = compose_train(tmp_path, [f"experiment={experiment}"], tiny=[])
     assert cfg.task._target_ == "seqmodels.tasks.translation.TranslationTask"

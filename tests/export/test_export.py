@@ -148,6 +148,7 @@ def test_the_seq2seq_encoder_and_decoder_steps_follow_the_network(exported, open
     cell = state.cell if isinstance(state.cell, tuple) else (state.cell,)
     torch.testing.assert_close(tuple(carried), (*cell, state.feed), atol=1e-5, rtol=1e-5)
     assert [spec["name"] for spec in meta["outputs"]][0] == "log_probs"
+    assert (meta["source_level"], meta["target_level"], meta["subwords"]) == ("char", "char", {})  # the dates
 
 
 class PlainCell(RecurrentCell):

@@ -4,21 +4,24 @@ Multi30k is the model: ``train.de.gz`` and ``train.en.gz`` hold one caption per 
 translating line *i* of the other. :func:`read_parallel` reads such a pair of files, :func:`read_parallel_tsv`
 a ``source<TAB>target`` file (the Tatoeba / ``fra-eng`` layout). :func:`translation_tokens` splits a sentence
 into words or characters and :func:`detokenize_translation` joins a model's tokens back into a sentence that
-BLEU (sacrebleu's 13a tokeniser) can score.
+BLEU (sacrebleu's 13a tokeniser) can score. :class:`SentenceCodec` is one side of a translation task: those two
+rules, or (``level="subword"``) a trained :class:`~seqmodels.data.encoding.subwords.SubwordModel`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, NamedTuple, Sequence, Union
+from typing import List, NamedTuple, Optional, Sequence, Union
 
 from seqmodels.data.corpora.conll import tokenize
+from seqmodels.data.encoding.subwords import SubwordModel
 from seqmodels.errors import DataError, check_choice
 from seqmodels.text_files import read_lines, resolve_text_file
 
 PathLike = Union[str, Path]
 
-LEVELS = ("word", "char")
+LEVELS = ("word", "char", "subword")
+RULE_LEVELS = ("word", "char")  # split by a rule; "subword" needs a trained model (SentenceCodec)
 # detokenize_translation: no space before these tokens, none after the opening ones.
 CLOSING = frozenset([".", ",", "!", "?", ";", ":", ")", "]", "}", "'", "...", "'s", "'re", "'ve", "'ll", "'m", "'d",
                      "n't"])
@@ -98,7 +101,7 @@ def translation_tokens(text: str, level: str, lowercase: bool, option: str = "so
 
     Raises ``ConfigError`` naming ``data.<option>`` for another level.
     """
-    check_choice(f"data.{option}", level, LEVELS)
+    check_choice(f"data.{option}", level, RULE_LEVELS)
     if lowercase:
         text = text.lower()
     return tokenize(text) if level == "word" else list(text)
@@ -120,7 +123,7 @@ def detokenize_translation(tokens: Sequence[str], level: str) -> str:
 
     Raises ``ConfigError`` for a level other than "word" and "char".
     """
-    check_choice("data.target_level", level, LEVELS)
+    check_choice("data.target_level", level, RULE_LEVELS)
     if level == "char":
         return "".join(tokens)
     pieces: List[str] = []
@@ -135,3 +138,30 @@ def detokenize_translation(tokens: Sequence[str], level: str) -> str:
         if token == QUOTE:
             quote_open = not quote_open
     return "".join(pieces)
+
+
+class SentenceCodec:
+    """One side of a translation task: a sentence -> its tokens (:meth:`tokens`), a model's tokens -> a sentence
+    (:meth:`text`). Words and characters follow :func:`translation_tokens` and :func:`detokenize_translation`;
+    subword pieces follow ``subwords`` (Moses tokenisation, then sentencepiece), which ``level="subword"`` needs
+    and the other levels refuse. ``lowercase``: lower-case the sentence first."""
+
+    def __init__(self, level: str, lowercase: bool, subwords: Optional[SubwordModel] = None,
+                 option: str = "source_level") -> None:
+        check_choice(f"data.{option}", level, LEVELS)
+        if (level == "subword") != (subwords is not None):
+            raise DataError(f"data.{option}={level}: " + ("a subword side needs its subword model" if subwords is None
+                                                          else "only a subword side has a subword model"))
+        self.level, self.lowercase, self.subwords = level, lowercase, subwords
+
+    def tokens(self, text: str) -> List[str]:
+        """The tokens the model reads for ``text``."""
+        if self.subwords is None:
+            return translation_tokens(text, self.level, self.lowercase)
+        return self.subwords.encode(text.lower() if self.lowercase else text)
+
+    def text(self, tokens: Sequence[str]) -> str:
+        """The sentence ``tokens`` spell, as BLEU scores it."""
+        if self.subwords is None:
+            return detokenize_translation(tokens, self.level)
+        return self.subwords.decode(tokens)

@@ -25,7 +25,7 @@ from seqmodels.errors import ConfigError, DataError
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIALS = (PAD, UNK, BOS, EOS)
-LEVELS = ("word", "char")
+LEVELS = ("word", "char", "subword")  # subword: sentencepiece pieces (seqmodels.data.encoding.subwords)
 UNK_WARNING_SHARE = 0.5  # warn when the cut-offs send more than this share of the training tokens to <unk>
 
 

@@ -9,9 +9,13 @@ Corpora of sentence pairs (:mod:`seqmodels.data.corpora.builtin`):
 - ``files``: your own corpus (``files.train`` / ``valid`` / ``test``), each split either
   ``{source: path, target: path}`` (two aligned files) or the path of a ``source<TAB>target`` file.
 
-Sentences are split into words or characters by :func:`seqmodels.data.corpora.parallel_text.translation_tokens`; the
-vocabularies come from the training split (one shared by both sides with ``shared_vocabulary``). Training
-pairs longer than ``max_source_length`` / ``max_target_length`` tokens are dropped; valid and test never are.
+Sentences are split into words or characters by :func:`seqmodels.data.corpora.parallel_text.translation_tokens`, or
+(``source_level`` / ``target_level`` = ``subword``) into the pieces of a sentencepiece model that Moses-tokenised
+training sentences teach (:mod:`seqmodels.data.encoding.subwords`; one model for both sides with
+``shared_vocabulary``). The vocabularies come from the training split (one shared by both sides with
+``shared_vocabulary``). Training pairs longer than ``max_source_length`` / ``max_target_length`` tokens are dropped;
+valid and test never are. The task hyperparameter ``vocabularies`` holds both vocabularies and, for subword
+sides, their subword models under ``"subwords"``: a checkpoint tokenises raw text on its own.
 """
 
 from __future__ import annotations
@@ -23,14 +27,16 @@ from torch.utils.data import DataLoader
 
 from seqmodels.data.batching.translation import TranslationBatch, collate_pairs
 from seqmodels.data.corpora.corpus import PAIRS, REQUIRED, CorpusRequest
-from seqmodels.data.corpora.parallel_text import LEVELS, translation_tokens
+from seqmodels.data.corpora.parallel_text import LEVELS, SentenceCodec
 from seqmodels.data.corpora.registry import find_corpus
+from seqmodels.data.encoding.subwords import MODEL_TYPES, SubwordModel, moses_tokenized
 from seqmodels.data.encoding.vocabulary import Vocabulary, check_vocabulary_options
 from seqmodels.data.modules.base import JSONFiles, TaskData
 from seqmodels.data.options import check_positive_ints
 from seqmodels.errors import ConfigError, DataError, check_choice
 
 SIDES = ("source", "target")  # the keys of the task hyperparameter "vocabularies" (saved in every checkpoint)
+SUBWORDS = "subwords"         # and its key of the subword sides' models, {side: SubwordModel.to_dict()}
 DATES_EXAMPLES = {"train": 20000, "valid": 1000, "test": 1000}
 
 
@@ -42,7 +48,10 @@ class TranslationData(TaskData):
         files: for corpus="files": {"train": ..., "valid": ..., "test": ... or null}, each
             {"source": path, "target": path} or the path of a TSV file (source<TAB>target).
         source_language, target_language: Multi30k's file suffixes ("de", "en").
-        source_level, target_level: "word" or "char". lowercase: lower-case both sides (and the references).
+        source_level, target_level: "word", "char" or "subword". lowercase: lower-case both sides (and the
+            references).
+        subword_vocab_size, subword_model: the pieces of each subword side's model (a soft limit: a small corpus
+            gets fewer) and its kind, "unigram" (Kudo 2018) or "bpe" (Sennrich et al. 2016).
         min_freq, max_size: vocabulary cut-offs (rarer tokens become <unk>).
         shared_vocabulary: one vocabulary from both sides' training tokens (needs the same level on both sides).
         max_source_length, max_target_length: drop longer training pairs (in tokens); null keeps them all.
@@ -65,6 +74,8 @@ class TranslationData(TaskData):
         min_freq: int = 1,
         max_size: Optional[int] = None,
         shared_vocabulary: bool = False,
+        subword_vocab_size: int = 8000,
+        subword_model: str = "unigram",
         max_source_length: Optional[int] = None,
         max_target_length: Optional[int] = None,
         num_examples: Optional[Mapping[str, int]] = None,
@@ -77,6 +88,8 @@ class TranslationData(TaskData):
         check_choice("data.source_level", source_level, LEVELS)
         check_choice("data.target_level", target_level, LEVELS)
         check_vocabulary_options(min_freq, max_size)
+        check_choice("data.subword_model", subword_model, MODEL_TYPES)
+        check_positive_ints(subword_vocab_size=subword_vocab_size)
         optional = {"max_source_length": max_source_length, "max_target_length": max_target_length}
         check_positive_ints(**{option: value for option, value in optional.items() if value is not None})
         if shared_vocabulary and source_level != target_level:
@@ -90,6 +103,10 @@ class TranslationData(TaskData):
         self.source_level, self.target_level, self.lowercase = source_level, target_level, lowercase
         self.min_freq, self.max_size, self.shared_vocabulary = min_freq, max_size, shared_vocabulary
         self.max_source_length, self.max_target_length = max_source_length, max_target_length
+        self.subword_vocab_size, self.subword_model = subword_vocab_size, subword_model
+        self.languages = {"source": source_language, "target": target_language}
+        self.levels = {"source": source_level, "target": target_level}
+        self.subwords: Dict[str, SubwordModel] = {}  # the subword sides' models, trained in setup or restored
         self.source_vocabulary: Optional[Vocabulary] = None
         self.target_vocabulary: Optional[Vocabulary] = None
         self.source_tokens: Dict[str, List[List[str]]] = {}
@@ -98,30 +115,59 @@ class TranslationData(TaskData):
         self.target_texts: Dict[str, List[str]] = {}
 
     def restore_encoding(self, saved: Mapping[str, Any]) -> None:
-        """Encode with the checkpoint's vocabularies, ``{"source": Vocabulary.to_dict(), "target": ...}``,
-        instead of building them."""
+        """Encode with the checkpoint's vocabularies, ``{"source": Vocabulary.to_dict(), "target": ...,
+        "subwords": {side: SubwordModel.to_dict()} (subword sides only)}``, instead of building them."""
         if not set(SIDES) <= set(saved):
             raise DataError(f"the checkpoint's vocabularies hold {sorted(saved)}, not 'source' and 'target'; "
                             "was it written by a translation task?")
         self.source_vocabulary, self.target_vocabulary = (Vocabulary.from_dict(saved[side]) for side in SIDES)
+        self.subwords = {side: SubwordModel.from_dict(model) for side, model in saved.get(SUBWORDS, {}).items()}
+        for side in SIDES:
+            if (side in self.subwords) != (self.levels[side] == "subword"):
+                level = "subword" if side in self.subwords else "word or char"
+                raise ConfigError(f"data.{side}_level={self.levels[side]} but the checkpoint's {side} side is "
+                                  f"{level}-level; run with the level it was trained with")
 
     def setup(self, stage: Optional[str] = None) -> None:
         if self.source_tokens:
             return
         for split, pairs in self.read_corpus().items():
-            sources = [self._text(pair.source) for pair in pairs]
-            targets = [self._text(pair.target) for pair in pairs]
-            self.source_texts[split], self.target_texts[split] = sources, targets
-            self.source_tokens[split] = [translation_tokens(s, self.source_level, False, "source_level")
-                                         for s in sources]
-            self.target_tokens[split] = [translation_tokens(t, self.target_level, False, "target_level")
-                                         for t in targets]
+            self.source_texts[split] = [self._text(pair.source) for pair in pairs]
+            self.target_texts[split] = [self._text(pair.target) for pair in pairs]
+        if not self.subwords:
+            self._train_subwords()
+        source_codec, target_codec = (self.codec(side) for side in SIDES)
+        for split in self.source_texts:
+            self.source_tokens[split] = [source_codec.tokens(text) for text in self.source_texts[split]]
+            self.target_tokens[split] = [target_codec.tokens(text) for text in self.target_texts[split]]
         self._drop_long_training_pairs()
         if self.source_vocabulary is None:
             self._build_vocabularies()
 
     def _text(self, sentence: str) -> str:
         return sentence.lower() if self.lowercase else sentence
+
+    def codec(self, side: str) -> SentenceCodec:
+        """How ``side`` ("source" or "target") turns sentences into tokens and back."""
+        return SentenceCodec(self.levels[side], self.lowercase, self.subwords.get(side), f"{side}_level")
+
+    def _train_subwords(self) -> None:
+        """A subword model for each subword side, from its training sentences (one for both with
+        ``shared_vocabulary``); nothing to do without a subword side."""
+        sides = [side for side in SIDES if self.levels[side] == "subword"]
+        if not sides:
+            return
+        if "train" not in self.source_texts:
+            raise DataError("subword units are learnt from the training split, which this corpus lacks")
+        texts = {"source": self.source_texts["train"], "target": self.target_texts["train"]}
+        moses = {side: moses_tokenized(texts[side], self.languages[side]) for side in sides}
+        if self.shared_vocabulary:
+            shared = SubwordModel.train(moses["source"] + moses["target"], self.subword_vocab_size,
+                                        self.subword_model, self.languages["source"], "the training pairs")
+            self.subwords = {side: shared.for_language(self.languages[side]) for side in SIDES}
+            return
+        self.subwords = {side: SubwordModel.train(moses[side], self.subword_vocab_size, self.subword_model,
+                                                  self.languages[side], f"the training {side}s") for side in sides}
 
     def _drop_long_training_pairs(self) -> None:
         """Drop the training pairs longer than max_source_length / max_target_length tokens."""
@@ -170,11 +216,15 @@ class TranslationData(TaskData):
         return dict(zip(SIDES, (self.source_vocabulary, self.target_vocabulary)))
 
     def encoding_files(self) -> JSONFiles:
-        """``<side>_vocab``: both sides' vocabularies."""
-        return {f"{side}_vocab": vocabulary.to_dict() for side, vocabulary in self.by_side().items()}
+        """``<side>_vocab``: both sides' vocabularies; ``<side>_subwords``: each subword side's model."""
+        files: JSONFiles = {f"{side}_vocab": vocabulary.to_dict() for side, vocabulary in self.by_side().items()}
+        files.update({f"{side}_subwords": model.to_dict() for side, model in self.subwords.items()})
+        return files
 
     def task_arguments(self) -> Dict[str, Any]:
-        vocabularies = {side: vocabulary.to_dict() for side, vocabulary in self.by_side().items()}
+        vocabularies: Dict[str, Any] = {side: vocabulary.to_dict() for side, vocabulary in self.by_side().items()}
+        if self.subwords:
+            vocabularies[SUBWORDS] = {side: model.to_dict() for side, model in self.subwords.items()}
         return {"vocabularies": vocabularies,
                 "source_level": self.source_level, "target_level": self.target_level, "lowercase": self.lowercase}
 
