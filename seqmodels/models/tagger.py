@@ -1,7 +1,8 @@
 """The sequence tagger (many-to-many, Tx = Ty): one output per input token.
 
     x<t> = [E w̃<t> ; C case<t> ; v(chars of w<t>)]    (word embedding, capitalisation, character encoder;
-                                                        w̃<t> = <unk> with probability word_dropout while training)
+                                                        w̃<t> = <unk> with probability word_dropout while training,
+                                                        and singleton_unk for a word seen once in training)
     a<t> = [→a<t>, ←a<t>] = BiRNN(x<1..T>)             (any cell, any backend, num_layers deep)
     e<t> = W_y dropout(a<t>) + b_y                      (a score per tag: the emissions)
 
@@ -43,6 +44,8 @@ class Tagger(nn.Module):
         pad_id, unk_id: the padding and <unk> word ids.
         word_dropout: while training, the probability that a word's embedding is <unk>'s (the capitalisation and
             character features still see the word).
+        singleton_unk, singletons_from: while training, the probability that a singleton's embedding is <unk>'s
+            (Lample et al. 2016: 0.5), and the first id of the singletons (the words seen once in training).
         allowed_start, allowed_transitions, allowed_end: the CRF's permitted moves (the tag scheme's rules).
     """
 
@@ -61,6 +64,8 @@ class Tagger(nn.Module):
         pad_id: int = 0,
         unk_id: int = 1,
         word_dropout: float = 0.0,
+        singleton_unk: float = 0.0,
+        singletons_from: Optional[int] = None,
         allowed_start: Optional[Tensor] = None,
         allowed_transitions: Optional[Tensor] = None,
         allowed_end: Optional[Tensor] = None,
@@ -71,7 +76,7 @@ class Tagger(nn.Module):
             raise ValueError(f"case_embedding_size={case_embedding_size} needs the number of capitalisation classes, "
                              f"got num_cases={num_cases!r}")
         self.output_kind = output
-        self.word_dropout = WordDropout(word_dropout, unk_id, pad_id)
+        self.word_dropout = WordDropout(word_dropout, unk_id, pad_id, singleton_unk, singletons_from)
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
         features = embedding_size
         self.case_embedding = (nn.Embedding(num_cases, case_embedding_size, padding_idx=0)

@@ -37,7 +37,10 @@ class TaggingTask(SequenceTask):
         output: "crf", "softmax" or "sigmoid" (one entity type only: is this token part of a name?).
         features: token features: ``case_embedding_size`` (capitalisation; 0 for none),
             ``char_embedding_size`` / ``char_hidden_size`` (the character encoder, when the data has characters),
-            ``word_dropout`` (while training, the probability that a word's embedding is <unk>'s).
+            ``word_dropout`` (while training, the probability that a word's embedding is <unk>'s),
+            ``singleton_unk`` (the same for a word seen once in the training data; Lample et al. 2016: 0.5).
+        singletons_from: the first word id of the words seen once in the training data (the data's
+            ``task_arguments()``; None: no singletons known, as in checkpoints from before it).
         pretrained_vectors: a word2vec/GloVe file to start the word embeddings from; freeze_embeddings: keep them.
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
         num_examples: validation sentences shown tagged in TensorBoard.
@@ -56,6 +59,7 @@ class TaggingTask(SequenceTask):
         scheme: str,
         model: Mapping[str, Any],
         optimizer: Mapping[str, Any],
+        singletons_from: Optional[int] = None,
         lr_decay: Optional[Mapping[str, Any]] = None,
         output: str = "crf",
         features: Optional[Mapping[str, Any]] = None,
@@ -75,7 +79,8 @@ class TaggingTask(SequenceTask):
                               f"data has {len(self.entity_types)} entity types {self.entity_types}; use crf or softmax")
         features = dict(features or {})
         try:
-            checked_probability(features.get("word_dropout", 0.0))
+            for name in ("word_dropout", "singleton_unk"):
+                checked_probability(features.get(name, 0.0), name)
         except ValueError as error:
             raise ConfigError(f"task.features.{error}") from error
         chars = self.encoder.chars
@@ -85,7 +90,8 @@ class TaggingTask(SequenceTask):
             num_tags=1 if output == "sigmoid" else len(self.encoder.tags), output=output,
             pad_id=self.encoder.words.pad_id, unk_id=self.encoder.words.unk_id, num_cases=len(CASES),
             num_chars=len(chars) if chars else 0,
-            allowed_start=start, allowed_transitions=moves, allowed_end=end, **features,
+            allowed_start=start, allowed_transitions=moves, allowed_end=end, singletons_from=singletons_from,
+            **features,
         )
         self.load_word_vectors(self.network, self.encoder.words, pretrained_vectors, freeze_embeddings)
         self.accuracy = torch.nn.ModuleDict({stage: MeanMetric() for stage in EVALUATED})  # token accuracy

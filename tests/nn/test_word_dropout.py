@@ -60,3 +60,33 @@ def test_the_tagger_drops_words_while_training_only() -> None:
     words = torch.randint(2, 100, (4, 30))
     assert (embedding_inputs(tagger.train(), words) == UNK).float().mean() > 0.3
     assert torch.equal(embedding_inputs(tagger.eval(), words), words)
+
+
+@pytest.mark.parametrize("p, singleton_p", [(0.0, 0.5), (0.2, 0.5)])
+def test_singletons_become_unk_at_their_own_rate(p: float, singleton_p: float) -> None:
+    torch.manual_seed(0)
+    words = padded_words()                                       # ids 2..99; from 60 on: singletons
+    dropped = WordDropout(p, UNK, PAD, singleton_p, singletons_from=60).train()(words)
+    replaced, real = dropped != words, words != PAD
+    singletons = real & (words >= 60)
+    assert not replaced[~real].any() and torch.equal(dropped[replaced], torch.full_like(dropped[replaced], UNK))
+    assert abs(replaced[singletons].float().mean().item() - (1 - (1 - p) * (1 - singleton_p))) < 0.015
+    assert abs(replaced[real & ~singletons].float().mean().item() - p) < 0.01
+
+
+def test_singleton_replacement_changes_nothing_in_evaluation_or_without_singletons() -> None:
+    words = padded_words()
+    assert torch.equal(WordDropout(0.0, UNK, PAD, 0.5, singletons_from=60).eval()(words), words)
+    assert torch.equal(WordDropout(0.0, UNK, PAD, 0.5, singletons_from=None).train()(words), words)
+    with pytest.raises(ValueError, match=r"singleton_unk must be a probability in \[0, 1\)"):
+        WordDropout(0.0, UNK, PAD, 1.0, singletons_from=60)
+
+
+def test_the_tagger_replaces_its_singletons_while_training_only() -> None:
+    torch.manual_seed(0)
+    tagger = Tagger(vocab_size=100, num_tags=5, embedding_size=8, pad_id=PAD, unk_id=UNK, singleton_unk=0.9,
+                    singletons_from=50)
+    frequent, singletons = torch.randint(2, 50, (4, 30)), torch.randint(50, 100, (4, 30))
+    assert torch.equal(embedding_inputs(tagger.train(), frequent), frequent)
+    assert (embedding_inputs(tagger, singletons) == UNK).float().mean() > 0.7
+    assert torch.equal(embedding_inputs(tagger.eval(), singletons), singletons)

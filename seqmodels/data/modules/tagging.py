@@ -13,6 +13,7 @@ another type is an error naming the file. Batches hold sentences of similar leng
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from torch.utils.data import DataLoader
@@ -22,7 +23,7 @@ from seqmodels.data.corpora.conll import TaggedSentence
 from seqmodels.data.corpora.corpus import TAGGED, CorpusRequest
 from seqmodels.data.corpora.registry import find_corpus
 from seqmodels.data.encoding.tag_schemes import SCHEMES, TagError, convert, entity_type, from_spans, spans
-from seqmodels.data.encoding.vocabulary import check_vocabulary_options
+from seqmodels.data.encoding.vocabulary import SPECIALS, check_vocabulary_options
 from seqmodels.data.modules.base import JSONFiles, TaskData
 from seqmodels.errors import ConfigError, DataError, check_choice
 
@@ -157,7 +158,17 @@ class TaggingData(TaskData):
         return files
 
     def task_arguments(self) -> Dict[str, Any]:
-        return {"encoder": self.encoder.to_dict(), "scheme": self.scheme}
+        return {"encoder": self.encoder.to_dict(), "scheme": self.scheme, "singletons_from": self.singletons_from()}
+
+    def singletons_from(self) -> int:
+        """The first word id after the last one seen twice or more in the training sentences: the vocabulary ranks
+        words by their training count, so the words from there on were seen once (or, in a vocabulary restored
+        from a checkpoint, perhaps never) — the singletons of ``task.features.singleton_unk``."""
+        words, lowercase = self.encoder.words, self.encoder.lowercase
+        counts = Counter(words.encode(token.lower() if lowercase else token
+                                      for sentence in self.sentences["train"] for token in sentence.tokens))
+        frequent = [word for word, count in counts.items() if count >= 2 and word >= len(SPECIALS)]
+        return max(frequent, default=len(SPECIALS) - 1) + 1
 
     def split_loader(self, split: str, batch_size: int, shuffle: bool) -> DataLoader:
         sentences = [s.tokens for s in self.sentences[split]]
