@@ -11,8 +11,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "seqmodels"
 FRAMEWORKS = {"pytorch_lightning", "lightning", "hydra", "omegaconf"}
 
-# what every layer may import: the one-line errors and the strict reading of text files
-BOTTOM = {"errors", "text_files"}
+# what every layer may import: the one-line errors, the strict reading of text files and of word-vector files
+BOTTOM = {"errors", "text_files", "vector_files"}
 # layer -> the seqmodels layers it may import (besides itself and BOTTOM)
 ALLOWED: Dict[str, Set[str]] = {
     "nn": set(),

@@ -38,3 +38,11 @@ def test_a_broken_vocabulary_file_names_itself(tmp_path: Path) -> None:
         Vocabulary.load(path)
     with pytest.raises(DataError, match="special tokens"):
         Vocabulary(["a", "b"])
+
+
+def test_extending_appends_the_missing_words_and_keeps_every_id() -> None:
+    vocabulary = Vocabulary.build([["good", "food", "good"]])
+    extended = vocabulary.extended(["the", "good", "movie", "the"])
+    assert extended.tokens[:len(vocabulary)] == vocabulary.tokens
+    assert extended.tokens[len(vocabulary):] == ["the", "movie"]
+    assert extended.id("movie") != extended.unk_id and vocabulary.id("movie") == vocabulary.unk_id

@@ -106,6 +106,16 @@ class Vocabulary:
         _warn_when_mostly_unknown(counts, kept, min_freq, max_size, what)
         return cls(list(SPECIALS) + kept, level=level)
 
+    def extended(self, tokens: Iterable[str]) -> "Vocabulary":
+        """This vocabulary with ``tokens`` it lacks appended, in their order (the ids it has do not change): the
+        words of a pretrained-vector file, so that a word never seen in training still finds its vector."""
+        known, added = set(self.tokens), []
+        for token in tokens:
+            if token not in known:
+                known.add(token)
+                added.append(token)
+        return Vocabulary(self.tokens + added, level=self.level)
+
     def __len__(self) -> int:
         return len(self.tokens)
 

@@ -26,6 +26,7 @@ from seqmodels.data.corpora.labelled_text import check_labels, label_set, tokeni
 from seqmodels.data.corpora.registry import find_corpus
 from seqmodels.data.encoding.vocabulary import Vocabulary, check_vocabulary_options
 from seqmodels.data.modules.base import JSONFiles, TaskData
+from seqmodels.data.modules.vector_words import check_vector_words_limit, with_vector_words
 
 
 class ClassificationData(TaskData):
@@ -36,6 +37,9 @@ class ClassificationData(TaskData):
         files: for corpus="files": {"train": path, "valid": path, "test": path or null}.
         text_column, label_column: index or header name; delimiter: "\\t" or ","; header: true, false or "auto".
         lowercase: lower-case the words. min_freq, max_size: vocabulary cut-offs (rarer words become <unk>).
+        vector_words, vector_words_limit: a word2vec / GloVe file whose first ``vector_words_limit`` words join the
+            vocabulary after the training words, so that a word never seen in training (dev, test, your text) still
+            has the pretrained vector of ``task.pretrained_vectors``; null: the training words only.
         num_examples, seed: how many reviews (or agreement sentences) the generator writes per split, and its seed.
         distance, max_distance: for corpus="agreement": the words between subject and verb (1..max_distance).
         batch_size, eval_batch_size: texts per training / evaluation batch.
@@ -55,6 +59,8 @@ class ClassificationData(TaskData):
         lowercase: bool = True,
         min_freq: int = 1,
         max_size: Optional[int] = None,
+        vector_words: Optional[str] = None,
+        vector_words_limit: int = 100000,
         num_examples: Optional[Mapping[str, int]] = None,
         seed: int = 0,
         batch_size: int = 32,
@@ -64,6 +70,7 @@ class ClassificationData(TaskData):
         max_distance: int = 1000,
     ) -> None:
         check_vocabulary_options(min_freq, max_size)
+        check_vector_words_limit(vector_words_limit)
         labelled = find_corpus(corpus, LABELLED)
         options = {"text_column": text_column, "label_column": label_column, "delimiter": delimiter,
                    "header": header, "distance": distance, "max_distance": max_distance}
@@ -71,6 +78,7 @@ class ClassificationData(TaskData):
         request = CorpusRequest(data_dir, files, sizes=sizes, seed=seed, options=options)
         super().__init__(labelled, request, batch_size, eval_batch_size, num_workers)
         self.lowercase, self.min_freq, self.max_size = lowercase, min_freq, max_size
+        self.vector_words, self.vector_words_limit = vector_words, vector_words_limit
         self.vocabulary: Optional[Vocabulary] = None
         self.labels: Optional[List[str]] = None
         self.tokens: Dict[str, List[List[str]]] = {}
@@ -96,7 +104,8 @@ class ClassificationData(TaskData):
         self.tokens = {split: [tokenize_text(e.text, self.lowercase) for e in split_examples]
                        for split, split_examples in examples.items()}
         if self.vocabulary is None:
-            self.vocabulary = Vocabulary.build(self.tokens["train"], self.min_freq, self.max_size)
+            vocabulary = Vocabulary.build(self.tokens["train"], self.min_freq, self.max_size)
+            self.vocabulary = with_vector_words(vocabulary, self.vector_words, self.vector_words_limit)
         index = {label: i for i, label in enumerate(self.labels)}
         self.label_ids = {split: [index[e.label] for e in split_examples] for split, split_examples in examples.items()}
 

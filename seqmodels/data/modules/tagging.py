@@ -25,6 +25,7 @@ from seqmodels.data.corpora.registry import find_corpus
 from seqmodels.data.encoding.tag_schemes import SCHEMES, TagError, convert, entity_type, from_spans, spans
 from seqmodels.data.encoding.vocabulary import SPECIALS, check_vocabulary_options
 from seqmodels.data.modules.base import JSONFiles, TaskData
+from seqmodels.data.modules.vector_words import check_vector_words_limit, with_vector_words
 from seqmodels.errors import ConfigError, DataError, check_choice
 
 
@@ -45,6 +46,8 @@ class TaggingData(TaskData):
         lowercase: look words up lowercased (the capitalisation then goes in as a feature).
         characters: build a character vocabulary (for the character-level word encoder).
         min_freq, max_size: word-vocabulary cut-offs (rarer words become ``<unk>``).
+        vector_words, vector_words_limit: a word2vec / GloVe file whose first ``vector_words_limit`` words join the
+            word vocabulary after the training words (:mod:`seqmodels.data.modules.vector_words`); null: none.
         num_sentences, seed: how many sentences the ``names`` generator writes per split, and its seed.
         entity_types: keep only these entity types (the others become "O"); None keeps all.
         batch_size, eval_batch_size: sentences per training / evaluation batch.
@@ -64,6 +67,8 @@ class TaggingData(TaskData):
         characters: bool = True,
         min_freq: int = 1,
         max_size: Optional[int] = None,
+        vector_words: Optional[str] = None,
+        vector_words_limit: int = 100000,
         num_sentences: Optional[Mapping[str, int]] = None,
         seed: int = 0,
         entity_types: Optional[Sequence[str]] = None,
@@ -75,6 +80,7 @@ class TaggingData(TaskData):
         check_choice("data.source_scheme", source_scheme, SCHEMES)
         check_choice("data.scheme", scheme, SCHEMES)
         check_vocabulary_options(min_freq, max_size)
+        check_vector_words_limit(vector_words_limit)
         if isinstance(tag_column, bool) or not isinstance(tag_column, int):
             raise ConfigError(f"data.tag_column={tag_column!r}: give the index of the tags' column (-1: the last)")
         if isinstance(entity_types, str):  # data.entity_types=PER: one type, not the set of its letters
@@ -86,6 +92,7 @@ class TaggingData(TaskData):
         self.source_scheme = "iob1" if corpus == "conll2003" else source_scheme  # CoNLL-2003 is released in IOB1
         self.scheme, self.lowercase, self.characters = scheme, lowercase, characters
         self.min_freq, self.max_size = min_freq, max_size
+        self.vector_words, self.vector_words_limit = vector_words, vector_words_limit
         self.entity_types = set(entity_types) if entity_types else None
         self.encoder: Optional[TaggingEncoder] = None
         self.sentences: Dict[str, List[TaggedSentence]] = {}
@@ -108,9 +115,10 @@ class TaggingData(TaskData):
                 found = sorted({entity_type(tag) for s in raw["train"] for tag in s.tags} - {None})
                 raise ConfigError(f"data.entity_types={sorted(self.entity_types)}: the training data has no entity of "
                                   f"type {sorted(self.entity_types - set(types))}; its types are {found}")
-            self.encoder = TaggingEncoder.build([s.tokens for s in self.sentences["train"]],
-                                                scheme_tags(types, self.scheme), self.lowercase, self.characters,
-                                                self.min_freq, self.max_size)
+            built = TaggingEncoder.build([s.tokens for s in self.sentences["train"]], scheme_tags(types, self.scheme),
+                                         self.lowercase, self.characters, self.min_freq, self.max_size)
+            words = with_vector_words(built.words, self.vector_words, self.vector_words_limit)
+            self.encoder = TaggingEncoder(words, built.tags, built.chars, built.lowercase)
         for split, sentences in self.sentences.items():
             self._check_known_tags(split, sentences)
             where = self.where(split)
