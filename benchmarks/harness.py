@@ -3,11 +3,12 @@ Lightning's ``max_time``, and a callback that times the training steps."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, List, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import pytorch_lightning as pl
 from omegaconf import DictConfig, open_dict
@@ -66,15 +67,61 @@ def max_time(minutes: float) -> str:
     return f"00:{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+def budget_overrides(minutes: Optional[float]) -> List[str]:
+    """A time budget: as many epochs as ``minutes`` of wall clock allow (``trainer.max_time``); None: the
+    recipe's own ``trainer.max_epochs`` (its learning-rate schedule may count on them), timed as it runs."""
+    if minutes is None:
+        return []
+    return ["trainer.max_epochs=1000", f"+trainer.max_time={max_time(minutes)}"]
+
+
+def add_budget_arguments(parser: argparse.ArgumentParser, experiments: Sequence[str], minutes: float) -> None:
+    """``--experiment`` (the recipe, the first of ``experiments`` by default), ``--minutes`` (the budget, default
+    ``minutes``) and ``--recipe-epochs`` (train the recipe's own epochs instead of a budget)."""
+    parser.add_argument("--experiment", choices=list(experiments), default=experiments[0], help="the recipe")
+    parser.add_argument("--minutes", type=float, default=minutes, help="the training budget (wall clock)")
+    parser.add_argument("--recipe-epochs", action="store_true",
+                        help="train the recipe's own trainer.max_epochs, not a time budget (its comment's setting)")
+
+
+def budget_of(args: argparse.Namespace) -> Optional[float]:
+    """The minutes of :func:`budget_overrides` that the :func:`add_budget_arguments` options ask for."""
+    return None if args.recipe_epochs else args.minutes
+
+
+def describe_budget(minutes: Optional[float]) -> str:
+    return "the recipe's own epochs" if minutes is None else f"{minutes:g} min of training"
+
+
 class TrainingSpeed(pl.Callback):
     """Units (``count(batch)``: tokens, sentences) and wall time of the training steps (forward, backward,
-    update), and the epochs started. The instances Hydra builds are kept in ``instances``."""
+    update), the epochs started, and at the end of each epoch (epoch, minutes since the fit started, the task's main
+    validation metric) in ``history``. The instances Hydra builds are kept in ``instances``."""
 
     instances: List["TrainingSpeed"] = []
 
     def __init__(self, count: Callable[[Any], int]) -> None:
         self.count, self.units, self.seconds, self.epochs, self._start = count, 0, 0.0, 0, 0.0
+        self.history: List[Tuple[int, float, float]] = []
+        self._fit_start = math.nan
         TrainingSpeed.instances.append(self)
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._fit_start = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # the epoch's validation has run (and the task logged its metric) before this hook, which a callback's
+        # on_validation_epoch_end, called before the task's, could not see
+        metric = trainer.callback_metrics.get(pl_module.main_metric)
+        if metric is not None:
+            minutes = (time.perf_counter() - self._fit_start) / 60
+            self.history.append((trainer.current_epoch + 1, minutes, float(metric)))
+
+    def print_history(self, scale: float = 1.0) -> None:
+        """One line per validation: epoch, minutes since the fit started, the main metric (times ``scale``)."""
+        print("epoch  minutes  dev")
+        for epoch, minutes, value in self.history:
+            print(f"{epoch:>5} {minutes:>8.1f} {scale * value:>6.2f}")
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.epochs += 1

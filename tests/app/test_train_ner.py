@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import torch
+from hydra.utils import instantiate
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from seqmodels.data.corpora.name_tagging import COURSE_EXAMPLE
@@ -112,6 +114,21 @@ def test_word_dropout_trains_and_the_reloaded_tagger_keeps_it_for_training_only(
     assert tagger.tag([sentence]) == tagger.tag([sentence])  # evaluation draws nothing
 
 
+def test_singleton_replacement_knows_the_training_singletons_and_keeps_them_after_reloading(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["task.features.singleton_unk=0.5"], tiny=TINY_NER)
+    assert 0.0 <= metrics["val/f1"] <= 1.0
+    tagger = TaggingTask.load(checkpoint(tmp_path))
+    dropout, words = tagger.network.word_dropout, tagger.encoder.words
+    assert dropout.singleton_p == 0.5 and 4 < dropout.singletons_from <= len(words)
+    data = instantiate(compose_train(tmp_path / "again", [], tiny=TINY_NER).data, _convert_="all")
+    data.setup()
+    counts = Counter(token for sentence in data.sentences["train"] for token in sentence.tokens)
+    assert all(counts[word] == 1 for word in words.tokens[dropout.singletons_from:])
+    assert all(counts[word] >= 2 for word in words.tokens[4:dropout.singletons_from])
+    sentence = COURSE_SENTENCE.split()
+    assert tagger.tag([sentence]) == tagger.tag([sentence])  # evaluation draws nothing
+
+
 @pytest.mark.skipif(not (SHARED_DATA / "conll2003" / "eng.testa").is_file(), reason="needs ../shared/data/conll2003")
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_conll2003_slice_trains_and_tags(tmp_path: Path, cell: str) -> None:
@@ -122,6 +139,35 @@ def test_conll2003_slice_trains_and_tags(tmp_path: Path, cell: str) -> None:
     assert 0.0 <= metrics["val/f1"] <= 1.0
     tagged = TaggingTask.load(checkpoint(tmp_path)).tag(["EU rejects German call to boycott British lamb ."])
     assert len(tagged[0]) == 9
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "glove" / "glove.6B.50d.txt.gz").is_file(), reason="needs ../shared/data/glove")
+@pytest.mark.skipif(not (SHARED_DATA / "conll2003" / "eng.testa").is_file(), reason="needs ../shared/data/conll2003")
+def test_the_glove_recipe_trains_with_its_word_and_singleton_dropout(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["experiment=ner_conll2003_glove", f"paths.data_dir={SHARED_DATA}",
+                               "model.embedding_size=50", "model.hidden_size=8", "trainer.max_epochs=1"], tiny=TINY_NER)
+    assert 0.0 <= metrics["val/f1"] <= 1.0
+    tagger = TaggingTask.load(checkpoint(tmp_path))
+    network, words = tagger.network, tagger.encoder.words
+    assert network.embedding.embedding_dim == 50 and tagger.encoder.lowercase and network.case_embedding is not None
+    assert network.word_dropout.p == 0.1 and network.word_dropout.singleton_p == 0.5
+    assert 100_000 < len(words) < 130_000                      # the training words, then GloVe's first 100,000
+    assert 4 < network.word_dropout.singletons_from < len(words) - 50_000   # among the training words, before GloVe's
+
+
+def test_vector_words_give_unseen_words_their_vector_in_a_lowercased_vocabulary(tmp_path: Path) -> None:
+    from seqmodels.nn.embedding import write_vectors
+
+    vectors = tmp_path / "vectors.txt"
+    write_vectors(vectors, ["harry", "zanzibar", "quokka"], torch.arange(24.0).view(3, 8))
+    train(tmp_path / "run", ["data.lowercase=true", "task.features.case_embedding_size=2",
+                             f"task.pretrained_vectors={vectors}", f"data.vector_words={vectors}"], tiny=TINY_NER)
+    tagger = TaggingTask.load(checkpoint(tmp_path / "run"))
+    words = tagger.encoder.words
+    assert words.tokens[-2:] == ["zanzibar", "quokka"] and "harry" in words.tokens[:-2]  # after the training words
+    row = tagger.network.embedding.weight[words.id("zanzibar")].detach()
+    assert torch.equal(row, torch.arange(8.0, 16.0))                  # never in a training batch: still its vector
+    assert int(tagger.encoder.collate([["Zanzibar"]]).words[0, 0]) == words.id("zanzibar")
 
 
 def test_the_tag_command_tags_text_and_writes_conll(tmp_path: Path) -> None:
@@ -234,7 +280,9 @@ def test_pretrained_vectors_of_another_size_are_a_clear_error(tmp_path: Path) ->
                                                ("data.batch_size=0", "data.batch_size=0: must be an integer >= 1"),
                                                ("task.output=maxent", "output='maxent'"),
                                                ("task.features.word_dropout=1",
-                                                "task.features.word_dropout must be a probability in")])
+                                                "task.features.word_dropout must be a probability in"),
+                                               ("task.features.singleton_unk=-0.5",
+                                                "task.features.singleton_unk must be a probability in")])
 def test_bad_options_are_clear_errors_naming_them(tmp_path: Path, override: str, message: str) -> None:
     from seqmodels.errors import ConfigError
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

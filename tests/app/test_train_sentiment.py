@@ -14,7 +14,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from seqmodels.data.corpora import reviews
 from seqmodels.errors import ConfigError, DataError
-from seqmodels.nn.embedding import write_vectors
+from seqmodels.nn.embedding import read_vectors, write_vectors
 from seqmodels.tasks.classification import ClassificationTask
 from tests.app.hydra_helpers import ROOT, SHARED_DATA, TINY_SENTIMENT, train
 
@@ -78,6 +78,19 @@ def test_sst2_slice_trains(tmp_path: Path, experiment: str) -> None:
     assert 0.0 <= metrics["val/accuracy"] <= 1.0
 
 
+@pytest.mark.skipif(not (SHARED_DATA / "glove" / "glove.6B.50d.txt.gz").is_file(), reason="needs ../shared/data/glove")
+@pytest.mark.skipif(not (SHARED_DATA / "sst2" / "dev.tsv").is_file(), reason="needs ../shared/data/sst2")
+def test_the_glove_recipe_starts_from_the_vectors(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["experiment=sentiment_sst2_glove", f"paths.data_dir={SHARED_DATA}",
+                               "model.embedding_size=50", "model.hidden_size=8", "task.freeze_embeddings=true"],
+                    tiny=TINY_SENTIMENT)
+    assert 0.0 <= metrics["val/accuracy"] <= 1.0
+    task = ClassificationTask.load(checkpoint(tmp_path))
+    words, vectors = read_vectors(SHARED_DATA / "glove" / "glove.6B.50d.txt.gz", limit=1000)
+    row = task.word_embedding().weight[task.vocabulary.id("good")]
+    assert torch.allclose(row, vectors[words.index("good")])  # frozen: the embedding is GloVe's vector
+
+
 def test_the_classify_command(tmp_path: Path) -> None:
     train(tmp_path / "run", [], tiny=TINY_SENTIMENT)
     shown = subprocess.run([sys.executable, "-m", "seqmodels.cli.classify", "--ckpt", str(checkpoint(tmp_path / "run")),
@@ -123,6 +136,19 @@ def test_vectors_covering_none_of_the_vocabulary_are_a_clear_error(tmp_path: Pat
     write_vectors(vectors, ["zzz", "qqq"], torch.ones(2, 8))
     with pytest.raises(DataError, match="cover none of the"):
         train(tmp_path / "run", [f"task.pretrained_vectors={vectors}"], tiny=TINY_SENTIMENT)
+
+
+def test_vector_words_give_words_never_seen_in_training_their_pretrained_vector(tmp_path: Path) -> None:
+    vectors = tmp_path / "vectors.txt"
+    write_vectors(vectors, ["good", "superb", "awful", "food"], torch.arange(32.0).view(4, 8))
+    overrides = labelled_files(tmp_path, TRAIN_TSV, "text\tlabel\nsuperb food\t1\nawful staff\t0\n")
+    train(tmp_path / "run", [*overrides, f"task.pretrained_vectors={vectors}", f"data.vector_words={vectors}",
+                             "data.vector_words_limit=3"], tiny=TINY_SENTIMENT)
+    task = ClassificationTask.load(checkpoint(tmp_path / "run"))
+    vocabulary = task.vocabulary
+    assert vocabulary.tokens[4:] == ["food", "good", "bad", "great", "staff", "superb", "awful"]  # limit 3: no 4th
+    superb = task.word_embedding().weight[vocabulary.id("superb")].detach()
+    assert torch.equal(superb, torch.arange(8.0, 16.0))       # never in a training batch: still its GloVe vector
 
 
 def test_bad_encoder_and_pooling_are_clear_errors(tmp_path: Path) -> None:
