@@ -81,7 +81,8 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
     print()
     speed.print_history(scale=100)
-    print(f"\ntrained {speed.epochs} epochs (with a budget, the last one cut by it) in {wall / 60:.1f} min wall "
+    cut = "" if budget is None else " (the last one cut by the budget)"
+    print(f"\ntrained {speed.epochs} epochs{cut} in {wall / 60:.1f} min wall "
           f"({speed.seconds / 60:.1f} min in training steps)")
     print(f"dev (eng.testa) entity F1, best epoch: {100 * float(tagger.best_score or metrics['val/f1']):.2f}")
     print(f"training: {speed.units / speed.seconds:,.0f} tokens/s (real tokens of the training steps)")
