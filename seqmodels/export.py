@@ -65,7 +65,9 @@ class Seq2SeqEncoder(nn.Module):
     def forward(self, source: Tensor, lengths: Tensor) -> Tuple[Tensor, ...]:
         memory = self.network.encode(source, lengths)
         state = self.network.initial_state(memory)
-        return (*memory, *(state.cell if isinstance(state.cell, tuple) else (state.cell,)), state.feed)
+        # the exported step takes no projected keys: it computes them again (the interface predates them)
+        return (memory.keys, memory.mask, memory.summary,
+                *(state.cell if isinstance(state.cell, tuple) else (state.cell,)), state.feed)
 
 
 class Seq2SeqDecoderStep(nn.Module):

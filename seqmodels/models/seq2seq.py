@@ -45,6 +45,8 @@ class Encoded(NamedTuple):
     keys: Tensor     # h<1..Tx> (B, Tx, He), zero at padding
     mask: Tensor     # (B, Tx) True on real source tokens
     summary: Tensor  # C = h<Tx> (B, He)
+    projected_keys: Optional[Tensor] = None  # the score's key half (W_h h<1..Tx> + b_h for additive), once per
+                                             # source; None: every step computes it again
 
 
 class DecoderState(NamedTuple):
@@ -120,7 +122,8 @@ class Seq2Seq(nn.Module):
         outputs, final = self.encoder(self.dropout(self.source_embedding(source)), lengths=lengths)
         summary = self.encoder.summary(final)                                     # [→h<Tx>, ←h<1>]
         mask = torch.arange(source.size(1)).unsqueeze(0) < lengths.unsqueeze(1)
-        return Encoded(outputs, mask.to(source.device), summary)
+        projected = None if self.attention is None else self.attention.project_keys(outputs)
+        return Encoded(outputs, mask.to(source.device), summary, projected)
 
     def initial_state(self, memory: Encoded) -> DecoderState:
         """s<0> = tanh(W_b C + b_b) (an LSTM's c<0> from the other half of the same layer); o<0> = 0."""
@@ -138,15 +141,15 @@ class Seq2Seq(nn.Module):
             summary = memory.summary if query.dim() == 2 else memory.summary.unsqueeze(1).expand(
                 -1, query.size(1), -1)
             return summary, None
-        return self.attention(query, memory.keys, mask=memory.mask)
+        return self.attention(query, memory.keys, mask=memory.mask, projected_keys=memory.projected_keys)
 
     def predict(self, s: Tensor, context: Tensor) -> Tuple[Tensor, Tensor]:
         """(logits, o<t>): o<t> = tanh(W_o [s<t>, c<t>] + b_o), logits = W_y o<t> + b_y."""
         o = self.dropout(torch.tanh(self.combine(torch.cat([s, context], dim=-1))))
         return self.output(o), o
 
-    def step_logits(self, previous: Tensor, state: DecoderState) -> Tuple[Tensor, DecoderState, Optional[Tensor]]:
-        """One decoder step from y<t-1> (B,): (logits (B, V), the next state, α<t> (B, Tx) or None)."""
+    def advance(self, previous: Tensor, state: DecoderState) -> Tuple[CellState, Tensor, Optional[Tensor]]:
+        """The cell's step from y<t-1> (B,): (s<t> (and c<t> for an LSTM), c<t> the context, α<t> (B, Tx) or None)."""
         embedded = self.dropout(self.target_embedding(previous))                   # E_y y<t-1>
         parts = [embedded]
         if self.style == "bahdanau":
@@ -157,6 +160,11 @@ class Seq2Seq(nn.Module):
         cell = self.decoder_cell(torch.cat(parts, dim=-1), state.cell)             # s<t> = cell([...], s<t-1>)
         if self.style == "luong":
             context, weights = self.attend(_hidden(cell), state.memory)            # query s<t>
+        return cell, context, weights
+
+    def step_logits(self, previous: Tensor, state: DecoderState) -> Tuple[Tensor, DecoderState, Optional[Tensor]]:
+        """One decoder step from y<t-1> (B,): (logits (B, V), the next state, α<t> (B, Tx) or None)."""
+        cell, context, weights = self.advance(previous, state)
         logits, o = self.predict(_hidden(cell), context)
         return logits, DecoderState(cell, o if self.input_feeding else state.feed, state.memory), weights
 
@@ -175,8 +183,10 @@ class Seq2Seq(nn.Module):
         own previous argmax (scheduled sampling; 1.0 = pure teacher forcing)."""
         memory = self.encode(source, source_lengths)
         state = self.initial_state(memory)
-        if teacher_forcing >= 1.0 and self.style == "luong" and not self.input_feeding:
-            return self._all_steps(target_inputs, state)
+        if teacher_forcing >= 1.0 and not self.input_feeding:
+            if self.style == "luong":
+                return self._all_steps(target_inputs, state)
+            return self._cell_steps(target_inputs, state)
         logits: List[Tensor] = []
         weights: List[Tensor] = []
         previous = target_inputs[:, 0]
@@ -192,6 +202,22 @@ class Seq2Seq(nn.Module):
                     gold = torch.rand(previous.shape, device=previous.device) < teacher_forcing
                     previous = torch.where(gold, previous, own)
         return torch.stack(logits, dim=1), (torch.stack(weights, dim=1) if weights else None)
+
+    def _cell_steps(self, target_inputs: Tensor, state: DecoderState) -> Tuple[Tensor, Optional[Tensor]]:
+        """Teacher forcing without input feeding: no step needs o<t-1>, so only the cell and the attention run
+        step by step and o<t> = tanh(W_o [s<t>, c<t>] + b_o), W_y o<t> + b_y are computed for all t at once."""
+        hidden: List[Tensor] = []
+        contexts: List[Tensor] = []
+        weights: List[Tensor] = []
+        for t in range(target_inputs.size(1)):
+            cell, context, step_weights = self.advance(target_inputs[:, t], state)
+            state = DecoderState(cell, state.feed, state.memory)
+            hidden.append(_hidden(cell))
+            contexts.append(context)
+            if step_weights is not None:
+                weights.append(step_weights)
+        logits, _ = self.predict(torch.stack(hidden, dim=1), torch.stack(contexts, dim=1))
+        return logits, (torch.stack(weights, dim=1) if weights else None)
 
     def _all_steps(self, target_inputs: Tensor, state: DecoderState) -> Tuple[Tensor, Optional[Tensor]]:
         """The luong decoder over all teacher-forced steps at once: S = cell(E_y Y), C = softmax(e(S, H)) H."""

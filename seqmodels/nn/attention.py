@@ -50,25 +50,35 @@ class Attention(nn.Module):
             self.key_layer = nn.Linear(key_size, hidden, bias=True)                                  # W_h
             self.vector = nn.Linear(hidden, 1, bias=False)                                           # v
 
-    def scores(self, queries: Tensor, keys: Tensor) -> Tensor:
-        """e (B, Tq, Tk) for queries (B, Tq, Ds) and keys (B, Tk, Dh)."""
-        if self.score == "dot":
-            return queries @ keys.transpose(1, 2)                                        # sᵀ h
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """The keys' half of the score, which no decoder step changes, so it is computed once per source:
+        W_h h + b_h (``additive``), W h (``general``), h itself (``dot``); (B, Tk, ·)."""
+        if self.score == "additive":
+            return self.key_layer(keys)                                                  # W_h h + b_h
         if self.score == "general":
-            return queries @ self.weight(keys).transpose(1, 2)                          # sᵀ W h
-        hidden = torch.tanh(self.query_layer(queries).unsqueeze(2) + self.key_layer(keys).unsqueeze(1))
-        return self.vector(hidden).squeeze(-1)                                           # vᵀ tanh(W_s s + W_h h)
+            return self.weight(keys)                                                     # W h
+        return keys
+
+    def scores(self, queries: Tensor, keys: Tensor, projected_keys: Optional[Tensor] = None) -> Tensor:
+        """e (B, Tq, Tk) for queries (B, Tq, Ds) and keys (B, Tk, Dh); ``projected_keys``: project_keys(keys)
+        when the caller kept it from an earlier step."""
+        projected = self.project_keys(keys) if projected_keys is None else projected_keys
+        if self.score == "additive":
+            hidden = torch.tanh(self.query_layer(queries).unsqueeze(2) + projected.unsqueeze(1))
+            return self.vector(hidden).squeeze(-1)                                       # vᵀ tanh(W_s s + W_h h)
+        return queries @ projected.transpose(1, 2)                                       # sᵀ h, sᵀ W h
 
     def forward(self, queries: Tensor, keys: Tensor, values: Optional[Tensor] = None,
-                mask: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+                mask: Optional[Tensor] = None, projected_keys: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         """(context, weights): (B, Tq, Dv) and (B, Tq, Tk); for a single step, queries (B, Ds) give (B, Dv)
-        and (B, Tk). ``mask`` (B, Tk) is True on the real source positions (at least one per row)."""
+        and (B, Tk). ``mask`` (B, Tk) is True on the real source positions (at least one per row);
+        ``projected_keys``: :meth:`project_keys` of ``keys``, kept by a decoder that attends once per step."""
         single = queries.dim() == 2
         if single:
             queries = queries.unsqueeze(1)
         if mask is not None and not bool(mask.any(dim=1).all()):
             raise ValueError("every source sequence needs at least one real position (mask row all False)")
-        energies = self.scores(queries, keys)
+        energies = self.scores(queries, keys, projected_keys)
         if mask is not None:
             energies = energies.masked_fill(~mask.unsqueeze(1), float("-inf"))
         weights = torch.softmax(energies, dim=-1)                                        # α<t,t'>

@@ -138,7 +138,7 @@ def test_the_seq2seq_encoder_and_decoder_steps_follow_the_network(exported, open
         memory = network.encode(source, lengths)
         state = network.initial_state(memory)
         keys, mask, summary, *carried = encoder(source, lengths)
-        torch.testing.assert_close((keys, mask, summary), tuple(memory), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close((keys, mask, summary), tuple(memory)[:3], atol=1e-5, rtol=1e-5)
         previous = torch.full((3,), meta["bos_id"])
         for _ in range(4):  # greedy steps, both ways
             log_probs, state, _ = network.step(previous, state)

@@ -1,5 +1,5 @@
-"""The encoder-decoder: shapes for every cell, attention and style, the batched luong pass against the step
-loop, padding, scheduled sampling, gradients, decoding and the bad options."""
+"""The encoder-decoder: shapes for every cell, attention and style, the batched teacher-forced passes against
+the step loop, padding, scheduled sampling, gradients, decoding and the bad options."""
 
 from __future__ import annotations
 
@@ -49,11 +49,14 @@ def test_shapes_and_weights_for_every_cell_attention_and_style(cell: str, attent
         assert bool((weights[row, :, length:] == 0).all())                            # padding gets no weight
 
 
-@pytest.mark.parametrize("cell,attention", list(itertools.product(("rnn", "gru", "lstm"), ATTENTIONS)))
-def test_luong_teacher_forcing_runs_all_steps_at_once_and_equals_the_step_loop(cell: str, attention: str) -> None:
-    model = make(cell, attention, "luong")
+@pytest.mark.parametrize("cell,attention,style", list(itertools.product(("rnn", "gru", "lstm"), ATTENTIONS,
+                                                                        ("bahdanau", "luong"))))
+def test_teacher_forcing_batches_what_it_can_and_equals_the_step_loop(cell: str, attention: str, style: str) -> None:
+    """luong: the Recurrent over all steps and a batched α; bahdanau: the cell step by step, o<t> and the logits
+    for all steps at once; either way the logits of the decoding loop (which keeps W_h h from the encoder)."""
+    model = make(cell, attention, style)
     source, lengths, target = batch()
-    batched, batched_weights = model(source, lengths, target)                      # the Recurrent + batched α
+    batched, batched_weights = model(source, lengths, target)
     state = model.initial_state(model.encode(source, lengths))
     steps, step_weights = [], []
     for t in range(target.size(1)):

@@ -68,6 +68,21 @@ def test_all_steps_at_once_equal_one_step_at_a_time(score: str) -> None:
         torch.testing.assert_close(step_weights, weights[:, t])
 
 
+@pytest.mark.parametrize("score", SCORES)
+def test_keys_projected_once_give_what_every_step_computing_them_gives(score: str) -> None:
+    size = 6 if score == "dot" else 4
+    attention = make(score, query_size=size, key_size=6)
+    queries, keys = torch.randn(2, size), torch.randn(2, 7, 6)
+    mask = torch.tensor([[True] * 7, [True] * 4 + [False] * 3])
+    projected = attention.project_keys(keys)
+    assert projected.shape == (2, 7, 6 if score == "dot" else 4)
+    kept = attention(queries, keys, mask=mask, projected_keys=projected)
+    for got, expected in zip(kept, attention(queries, keys, mask=mask)):
+        torch.testing.assert_close(got, expected)
+    other = attention(queries, keys, mask=mask, projected_keys=torch.randn_like(projected))[1]
+    assert not torch.allclose(other, kept[1])                                      # the kept keys are what is read
+
+
 def test_bad_options_and_an_empty_source_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="score='cosine'"):
         Attention(4, 4, "cosine")
