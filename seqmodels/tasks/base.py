@@ -139,10 +139,16 @@ class SequenceTask(pl.LightningModule):
         self._step(batch, "test")
 
     def configure_optimizers(self) -> Dict[str, Any]:
-        optimizer = build_optimizer(self.parameters(), self.optimizer_config)
+        optimizer = build_optimizer(self.parameters(), self.optimizer_config,
+                                    allow_fused=not self._runs_mixed_precision())
         decay = build_lr_decay(optimizer, self.lr_decay_config, self.main_metric, self.main_metric_mode,
                                lambda: self.trainer.estimated_stepping_batches)
         return {"optimizer": optimizer, **({"lr_scheduler": decay} if decay else {})}
+
+    def _runs_mixed_precision(self) -> bool:
+        """16-mixed or bf16-mixed: Lightning's mixed-precision plugin refuses to clip the gradients of a fused
+        optimiser (it would unscale them itself), so those runs keep the loop over tensors."""
+        return self._trainer is not None and str(self.trainer.precision).endswith("-mixed")
 
     def log_main_metric(self, value: torch.Tensor) -> None:
         """Log the main validation metric and its best value so far (``hp/best``)."""

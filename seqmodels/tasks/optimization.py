@@ -16,8 +16,18 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.o
               "adagrad": torch.optim.Adagrad}
 
 
-def build_optimizer(parameters: Iterable[nn.Parameter], config: Mapping[str, Any]) -> torch.optim.Optimizer:
-    """``{"name": "adam"|"adamw"|"sgd"|"adagrad", "lr": ..., other keyword arguments of that optimiser}``."""
+# one fused kernel per step for all parameters (torch's ``fused=True``) where it is much faster than the loop over
+# tensors: Adam, AdamW and Adagrad 3-4x per training step at a 100k-word embedding on the CPU
+# (benchmarks/optimizer_step.py); SGD gains little
+FUSED_BY_DEFAULT = ("adam", "adamw", "adagrad")
+
+
+def build_optimizer(parameters: Iterable[nn.Parameter], config: Mapping[str, Any],
+                    allow_fused: bool = True) -> torch.optim.Optimizer:
+    """``{"name": "adam"|"adamw"|"sgd"|"adagrad", "lr": ..., other keyword arguments of that optimiser}``.
+
+    Adam, AdamW and Adagrad run fused (``fused: true``) unless the config says ``fused: false``, ``allow_fused``
+    is False, or a parameter is not a floating-point tensor on the CPU or a CUDA GPU."""
     options = dict(config)
     name = options.pop("name", "adam")
     if name not in OPTIMIZERS:
@@ -25,9 +35,13 @@ def build_optimizer(parameters: Iterable[nn.Parameter], config: Mapping[str, Any
     lr = options.get("lr", 1e-3)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ConfigError(f"task.optimizer.lr={lr!r}: the learning rate must be a finite number > 0")
+    parameters = list(parameters)
+    if name in FUSED_BY_DEFAULT and "fused" not in options and allow_fused and all(
+            p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in parameters):
+        options["fused"] = True
     try:
         return OPTIMIZERS[name](parameters, **options)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RuntimeError) as error:
         raise ConfigError(f"task.optimizer: {error}") from error
 
 
