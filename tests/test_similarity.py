@@ -159,12 +159,21 @@ def test_command_prints_one_line_of_neighbours_per_word(vector_file, capsys):
     assert lines[0].split()[1].startswith("banana=") and lines[1].split()[0].startswith("man=")
 
 
+def assert_same_neighbours(got, expected):
+    """The same words with the same cosines; words whose cosines tie to rounding (a batched matrix product and a
+    single one round differently on some CPUs) may come in either order."""
+    assert len(got) == len(expected)
+    for row, wanted in zip(got, expected):
+        assert [score for _, score in row] == pytest.approx([score for _, score in wanted], abs=1e-6)
+        assert dict(row) == pytest.approx(dict(wanted), abs=1e-6)
+
+
 def test_nearest_answers_as_neighbours_does_one_word_at_a_time():
     vectors = WordVectors(WORDS, torch.tensor([TABLE[word] for word in WORDS]))
     for k in (1, 3, len(WORDS)):
-        assert vectors.nearest(WORDS, k) == [vectors.neighbours(word, k) for word in WORDS]
-    assert vectors.nearest(["king", "man"], 2, exclude=["queen"]) == [vectors.neighbours("king", 2, ["queen"]),
-                                                                     vectors.neighbours("man", 2, ["queen"])]
+        assert_same_neighbours(vectors.nearest(WORDS, k), [vectors.neighbours(word, k) for word in WORDS])
+    assert_same_neighbours(vectors.nearest(["king", "man"], 2, exclude=["queen"]),
+                           [vectors.neighbours("king", 2, ["queen"]), vectors.neighbours("man", 2, ["queen"])])
 
 
 def test_command_analogy(vector_file, capsys):

@@ -5,7 +5,8 @@
 for ``torch.manual_seed(0)``, each state_dict key with [shape, Σ, Σ|·|, first, last value]. Here the
 same layers and networks are built the new way — the networks through ``SequenceTask.build_network``
 with the flat ``model`` config, as the tasks build them — and must give the same keys, in the same
-order, and the same values (1e-12).
+order, and the same values: to 1e-12, except where an orthogonal initialisation decomposes a matrix, whose last
+bits follow the CPU's LAPACK (1e-5 relative there, far below what another initialisation would change).
 """
 
 from __future__ import annotations
@@ -115,12 +116,12 @@ def summary(module: nn.Module) -> Dict[str, List[Any]]:
             for key, value in module.state_dict().items()}
 
 
-def assert_as_recorded(module: nn.Module, recorded: Dict[str, List[Any]]) -> None:
+def assert_as_recorded(module: nn.Module, recorded: Dict[str, List[Any]], rel: float = 0.0) -> None:
     got = summary(module)
     assert list(got) == list(recorded)  # the same state_dict keys in the same order
     for key, (shape, *values) in recorded.items():
         assert got[key][0] == shape, key
-        assert got[key][1:] == pytest.approx(values, abs=1e-12, rel=0), key
+        assert got[key][1:] == pytest.approx(values, abs=1e-12, rel=rel), key
 
 
 @pytest.mark.parametrize("name", list(RECURRENT))
@@ -128,7 +129,9 @@ def test_recurrent_starts_as_recorded(name: str) -> None:
     options = dict(RECURRENT[name])
     cell, input_size, hidden_size = options.pop("cell"), options.pop("input_size"), options.pop("hidden_size")
     torch.manual_seed(0)
-    assert_as_recorded(Recurrent(cell, input_size, hidden_size, **options), RECORDED["recurrent"][name])
+    orthogonal = options.get("recurrent_init") == "orthogonal"
+    assert_as_recorded(Recurrent(cell, input_size, hidden_size, **options), RECORDED["recurrent"][name],
+                       rel=1e-5 if orthogonal else 0.0)
 
 
 @pytest.mark.parametrize("name, build", list(networks()), ids=[name for name, _ in networks()])

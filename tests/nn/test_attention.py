@@ -75,7 +75,7 @@ def test_keys_projected_once_give_what_every_step_computing_them_gives(score: st
     queries, keys = torch.randn(2, size), torch.randn(2, 7, 6)
     mask = torch.tensor([[True] * 7, [True] * 4 + [False] * 3])
     projected = attention.project_keys(keys)
-    assert projected.shape == (2, 7, 6 if score == "dot" else 4)
+    assert projected.shape == (2, 7, {"dot": 6, "general": 4, "additive": 3}[score])  # additive: its hidden size
     kept = attention(queries, keys, mask=mask, projected_keys=projected)
     for got, expected in zip(kept, attention(queries, keys, mask=mask)):
         torch.testing.assert_close(got, expected)
