@@ -45,13 +45,18 @@ class Coverage:
 def pretrained_embedding(tokens: Sequence[str], path: str | Path, freeze: bool = False,
                          padding_idx: Optional[int] = None, specials: Sequence[str] = (),
                          lowercase_fallback: bool = True, init_range: float = 0.1,
-                         generator: Optional[torch.Generator] = None) -> Tuple[nn.Embedding, Coverage]:
-    """An ``nn.Embedding(len(tokens), dim)`` whose rows start from the vectors in a word2vec/GloVe file.
+                         generator: Optional[torch.Generator] = None,
+                         size: Optional[int] = None) -> Tuple[nn.Embedding, Coverage]:
+    """An ``nn.Embedding(len(tokens), size)`` whose rows start from the d-value vectors in a word2vec/GloVe file.
+
+    ``size`` (default d) may exceed d: then row i is [v_i, r_i], the file's vector followed by ``size - d``
+    uniform(-init_range, init_range) values r_i that only training shapes (columns the vectors do not have).
 
     Row i is the file's vector of ``tokens[i]`` (exact match, else ``tokens[i].lower()`` when
     ``lowercase_fallback``), or uniform(-init_range, init_range) for a token the file lacks. Tokens in
     ``specials`` are not looked up (they keep a random row) and are left out of the coverage counts.
-    Row ``padding_idx`` is zero. ``freeze`` turns off the weight's gradient.
+    Row ``padding_idx`` is zero. ``freeze`` turns off the weight's gradient (only when ``size`` is d: added
+    columns must learn).
 
     Only the vectors of the tokens are kept while reading, so a large file costs little memory; rows
     of other words are checked for their number of values but their numbers are not parsed.
@@ -70,7 +75,13 @@ def pretrained_embedding(tokens: Sequence[str], path: str | Path, freeze: bool =
     words, vectors = read_kept_vectors(path, wanted)
     row_of = {word: row for row, word in enumerate(words)}
 
-    weight = torch.empty(len(tokens), vectors.size(1)).uniform_(-init_range, init_range, generator=generator)
+    dim = vectors.size(1)
+    if size is not None and size < dim:
+        raise ValueError(f"{path}: its vectors have {dim} values, more than the embedding's {size}")
+    if size is not None and size > dim and freeze:
+        raise ValueError(f"{path}: its vectors have {dim} values; freezing a {size}-value embedding would also fix "
+                         f"the {size - dim} random columns added to them")
+    weight = torch.empty(len(tokens), size or dim).uniform_(-init_range, init_range, generator=generator)
     targets, sources, missing = [], [], []
     found = found_lowercased = total = 0
     for i, token in enumerate(tokens):
@@ -89,7 +100,7 @@ def pretrained_embedding(tokens: Sequence[str], path: str | Path, freeze: bool =
         targets.append(i)
         sources.append(row)
     if targets:
-        weight[torch.tensor(targets)] = vectors[torch.tensor(sources)]
+        weight[torch.tensor(targets), :dim] = vectors[torch.tensor(sources)]
     if padding_idx is not None:
         weight[padding_idx] = 0.0
     embedding = nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=padding_idx)

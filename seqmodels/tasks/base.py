@@ -29,7 +29,7 @@ from torch import nn
 from seqmodels.checkpoints import check_task_kind, read_checkpoint, task_class_name
 from seqmodels.checkpoints.compatibility import TASK_KEY
 from seqmodels.data.encoding.vocabulary import SPECIALS, Vocabulary
-from seqmodels.errors import ConfigError, DataError
+from seqmodels.errors import ConfigError, DataError, SeqmodelsError
 from seqmodels.nn.embedding import pretrained_embedding
 from seqmodels.nn.recurrent_options import RecurrentOptions
 from seqmodels.tasks.optimization import build_lr_decay, build_optimizer
@@ -104,13 +104,17 @@ class SequenceTask(pl.LightningModule):
     @staticmethod
     def load_word_vectors(network: nn.Module, words: Vocabulary, path: Optional[str], freeze: bool) -> None:
         """``network.embedding`` from a word2vec / GloVe file when ``path`` is given (coverage reported),
-        and frozen when ``freeze``; shared by the tasks that read words."""
+        and frozen when ``freeze``; shared by the tasks that read words. A ``model.embedding_size`` above the
+        vectors' d adds learned columns: row i is [v_i, r_i] with r_i random (not with ``freeze``)."""
         if path:
-            embedding, coverage = pretrained_embedding(words.tokens, path, padding_idx=words.pad_id,
-                                                       specials=words.tokens[:len(SPECIALS)])
-            if embedding.embedding_dim != network.embedding.embedding_dim:
-                raise ConfigError(f"task.pretrained_vectors={path}: its vectors have {embedding.embedding_dim} values, "
-                                  f"model.embedding_size is {network.embedding.embedding_dim}; make them equal")
+            size = network.embedding.embedding_dim
+            try:
+                embedding, coverage = pretrained_embedding(words.tokens, path, padding_idx=words.pad_id, freeze=freeze,
+                                                           specials=words.tokens[:len(SPECIALS)], size=size)
+            except SeqmodelsError:
+                raise                     # the file's own faults name it already
+            except ValueError as error:   # sizes that do not fit
+                raise ConfigError(f"task.pretrained_vectors, model.embedding_size={size}: {error}") from error
             if coverage.found == 0:
                 raise DataError(f"{path}: its vectors cover none of the {coverage.total} vocabulary words (e.g. "
                                 f"{list(coverage.missing_examples[:5])}); is it the right file, and the right case?")

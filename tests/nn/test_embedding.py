@@ -209,6 +209,30 @@ def test_freeze(tmp_path: Path, freeze: bool) -> None:
     assert embedding.weight.requires_grad is not freeze
 
 
+def test_a_wider_embedding_puts_learned_columns_after_the_vectors(tmp_path: Path) -> None:
+    tokens = ["<pad>", "cat", "dog", "the"]
+    embedding, coverage = pretrained_embedding(tokens, word2vec_text(tmp_path), padding_idx=0, specials=["<pad>"],
+                                               size=5, generator=torch.Generator().manual_seed(0))
+    weight = embedding.weight.detach()
+    assert weight.shape == (4, 5) and embedding.weight.requires_grad
+    assert torch.equal(weight[1, :3], torch.tensor(VECTORS["cat"]))   # v_i first ...
+    assert torch.equal(weight[3, :3], torch.tensor(VECTORS["the"]))
+    added = weight[1:, 3:]                                               # ... then r_i ~ uniform(-0.1, 0.1)
+    assert added.abs().max() <= 0.1 and bool((added != 0).all())
+    assert torch.equal(weight[0], torch.zeros(5))
+    assert coverage.found == 2
+
+
+def test_an_embedding_narrower_than_the_vectors_or_frozen_with_added_columns_is_refused(tmp_path: Path) -> None:
+    path = word2vec_text(tmp_path)
+    with pytest.raises(ValueError, match="its vectors have 3 values, more than the embedding's 2"):
+        pretrained_embedding(["cat"], path, size=2)
+    with pytest.raises(ValueError, match="would also fix the 1 random columns"):
+        pretrained_embedding(["cat"], path, size=4, freeze=True)
+    frozen, _ = pretrained_embedding(["cat"], path, size=3, freeze=True)   # the vectors' own size may be frozen
+    assert not frozen.weight.requires_grad
+
+
 def test_padding_row_is_zero(tmp_path: Path) -> None:
     tokens = ["the", "<pad>", "cat"]
     embedding, _ = pretrained_embedding(tokens, word2vec_text(tmp_path), padding_idx=1, specials=["<pad>"])
