@@ -1,6 +1,7 @@
 """The sentence classifier (many-to-one): one label for a whole text.
 
-Two encoders, as the course contrasts them:
+Two encoders, as the course contrasts them (both read w̃<t>: the word, or <unk> with probability
+``word_dropout`` while training, Iyyer et al. 2015):
 
 - ``mean``: the average of the word embeddings, h = (1/T) Σ_t E x<t>, then ŷ = softmax(W h + b).
   Order-invariant: "the food was good but the service was bad" and its swap get the same h.
@@ -16,6 +17,7 @@ from torch import Tensor, nn
 
 from seqmodels.errors import check_choice
 from seqmodels.nn.recurrent_options import RecurrentOptions
+from seqmodels.nn.word_dropout import WordDropout
 
 ENCODERS = ("mean", "rnn")
 POOLINGS = ("last", "max", "mean")
@@ -29,7 +31,8 @@ class Classifier(nn.Module):
         encoder: "mean" or "rnn"; pooling: "last", "max" or "mean" (for "rnn").
         recurrent: the Recurrent of the "rnn" encoder; its dropout also applies to the embeddings and to h.
         embedding_size: E, the size of the word embeddings.
-        pad_id: the padding word id.
+        pad_id, unk_id: the padding and <unk> word ids.
+        word_dropout: while training, the probability that a word is read as <unk>.
     """
 
     def __init__(
@@ -41,11 +44,14 @@ class Classifier(nn.Module):
         recurrent: RecurrentOptions = RecurrentOptions(dropout=0.3),
         embedding_size: int = 100,
         pad_id: int = 0,
+        unk_id: int = 1,
+        word_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         check_choice("encoder", encoder, ENCODERS, ValueError)
         check_choice("pooling", pooling, POOLINGS, ValueError)
         self.encoder_kind, self.pooling = encoder, pooling
+        self.word_dropout = WordDropout(word_dropout, unk_id, pad_id)
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
         self.dropout = nn.Dropout(recurrent.dropout)
         self.recurrent = recurrent.build(embedding_size) if encoder == "rnn" else None
@@ -55,7 +61,7 @@ class Classifier(nn.Module):
     def encode(self, words: Tensor, lengths: Tensor) -> Tensor:
         """h (B, D): the text as one vector."""
         mask = (torch.arange(words.size(1), device=words.device) < lengths.to(words.device).unsqueeze(1)).unsqueeze(2)
-        embedded = self.dropout(self.embedding(words))
+        embedded = self.dropout(self.embedding(self.word_dropout(words)))
         if self.recurrent is None:
             return (embedded * mask).sum(dim=1) / lengths.to(embedded).unsqueeze(1)       # (1/T) Σ_t E x<t>
         outputs, final = self.recurrent(embedded, lengths=lengths)

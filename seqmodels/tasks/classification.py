@@ -18,8 +18,9 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 from seqmodels.data.batching.classification import TextBatch, collate_texts
 from seqmodels.data.corpora.labelled_text import tokenize_text
 from seqmodels.data.encoding.vocabulary import Vocabulary
-from seqmodels.errors import check_choice
+from seqmodels.errors import ConfigError, check_choice
 from seqmodels.models.classifier import ENCODERS, POOLINGS, Classifier
+from seqmodels.nn.word_dropout import checked_probability
 from seqmodels.tasks.base import MAX, SequenceTask
 from seqmodels.tasks.evaluation import evaluation_mode
 
@@ -43,6 +44,7 @@ class ClassificationTask(SequenceTask):
         model: the ``model`` config (cell, sizes, backend, cell options).
         encoder: "mean" (averaged embeddings) or "rnn"; pooling: "last", "max" or "mean".
         pretrained_vectors, freeze_embeddings: start the embeddings from a word2vec/GloVe file; keep them.
+        word_dropout: while training, the probability that a word is read as <unk> (0: never).
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.
         num_examples: validation texts shown with their predictions in TensorBoard.
     """
@@ -66,17 +68,22 @@ class ClassificationTask(SequenceTask):
         pooling: str = "last",
         pretrained_vectors: Optional[str] = None,
         freeze_embeddings: bool = False,
+        word_dropout: float = 0.0,
         num_examples: int = 5,
     ) -> None:
         super().__init__(optimizer, lr_decay)
         self.save_hyperparameters(logger=False)
         check_choice("task.encoder", encoder, ENCODERS)
         check_choice("task.pooling", pooling, POOLINGS)
+        try:
+            checked_probability(word_dropout)
+        except ValueError as error:
+            raise ConfigError(f"task.{error}") from error
         self.vocabulary = Vocabulary.from_dict(vocabulary)
         self.labels, self.lowercase, self.num_examples = list(labels), lowercase, num_examples
         self.network: Classifier = self.build_network(  # type: ignore[assignment]
             Classifier, model, vocab_size=len(self.vocabulary), num_classes=len(self.labels), encoder=encoder,
-            pooling=pooling, pad_id=self.vocabulary.pad_id,
+            pooling=pooling, pad_id=self.vocabulary.pad_id, unk_id=self.vocabulary.unk_id, word_dropout=word_dropout,
         )
         self.load_word_vectors(self.network, self.vocabulary, pretrained_vectors, freeze_embeddings)
         classes = max(len(self.labels), 2)

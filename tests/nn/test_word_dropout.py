@@ -1,11 +1,14 @@
 """Word dropout replaces words (never padding) by <unk> with probability p while training, and nothing in
-evaluation; the tagger applies it to the word embedding's input only."""
+evaluation; the tagger and the classifier apply it to the word embedding's input only."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 import pytest
 import torch
 
+from seqmodels.models.classifier import Classifier
 from seqmodels.models.tagger import Tagger
 from seqmodels.nn.word_dropout import WordDropout
 
@@ -45,21 +48,27 @@ def test_a_bad_probability_is_a_value_error(p: object) -> None:
         WordDropout(p, UNK, PAD)  # type: ignore[arg-type]
 
 
-def embedding_inputs(tagger: Tagger, words: torch.Tensor) -> torch.Tensor:
-    """The ids the tagger's word embedding looked up in one forward pass."""
+def embedding_inputs(network: torch.nn.Module, words: torch.Tensor) -> torch.Tensor:
+    """The ids the network's word embedding looked up in one forward pass (a Tagger or a Classifier)."""
     seen = []
-    handle = tagger.embedding.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
-    tagger(words, torch.full((words.size(0),), words.size(1)))
+    handle = network.embedding.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    network(words, torch.full((words.size(0),), words.size(1)))
     handle.remove()
     return seen[0]
 
 
-def test_the_tagger_drops_words_while_training_only() -> None:
+@pytest.mark.parametrize("build", [
+    lambda: Tagger(vocab_size=100, num_tags=5, embedding_size=8, pad_id=PAD, unk_id=UNK, word_dropout=0.5),
+    lambda: Classifier(vocab_size=100, num_classes=2, embedding_size=8, pad_id=PAD, unk_id=UNK, word_dropout=0.5),
+    lambda: Classifier(vocab_size=100, num_classes=2, encoder="mean", embedding_size=8, pad_id=PAD, unk_id=UNK,
+                       word_dropout=0.5),
+], ids=["tagger", "rnn classifier", "mean classifier"])
+def test_the_networks_drop_words_while_training_only(build: Callable[[], torch.nn.Module]) -> None:
     torch.manual_seed(0)
-    tagger = Tagger(vocab_size=100, num_tags=5, embedding_size=8, pad_id=PAD, unk_id=UNK, word_dropout=0.5)
+    network = build()
     words = torch.randint(2, 100, (4, 30))
-    assert (embedding_inputs(tagger.train(), words) == UNK).float().mean() > 0.3
-    assert torch.equal(embedding_inputs(tagger.eval(), words), words)
+    assert (embedding_inputs(network.train(), words) == UNK).float().mean() > 0.3
+    assert torch.equal(embedding_inputs(network.eval(), words), words)
 
 
 @pytest.mark.parametrize("p, singleton_p", [(0.0, 0.5), (0.2, 0.5)])
