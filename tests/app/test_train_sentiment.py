@@ -151,6 +151,40 @@ def test_vector_words_give_words_never_seen_in_training_their_pretrained_vector(
     assert torch.equal(superb, torch.arange(8.0, 16.0))       # never in a training batch: still its GloVe vector
 
 
+def test_an_embedding_wider_than_the_vectors_learns_its_added_columns(tmp_path: Path) -> None:
+    vectors = tmp_path / "vectors.txt"
+    write_vectors(vectors, ["good", "superb", "awful", "food"], torch.arange(32.0).view(4, 8))
+    overrides = labelled_files(tmp_path, TRAIN_TSV, "text\tlabel\nsuperb food\t1\nawful staff\t0\n")
+    train(tmp_path / "run", [*overrides, f"task.pretrained_vectors={vectors}", f"data.vector_words={vectors}",
+                             "model.embedding_size=12"], tiny=TINY_SENTIMENT)
+    task = ClassificationTask.load(checkpoint(tmp_path / "run"))
+    weight = task.word_embedding().weight.detach()
+    assert weight.shape[1] == 12
+    superb = weight[task.vocabulary.id("superb")]
+    assert torch.equal(superb[:8], torch.arange(8.0, 16.0))     # [v, r]: GloVe's vector first ...
+    assert 0 < superb[8:].abs().max() <= 0.1                    # ... then four random columns
+
+
+def test_word_dropout_trains_and_the_reloaded_classifier_keeps_it_for_training_only(tmp_path: Path) -> None:
+    train(tmp_path, ["task.word_dropout=0.3"], tiny=TINY_SENTIMENT)
+    task = ClassificationTask.load(checkpoint(tmp_path))
+    assert task.network.word_dropout.p == 0.3
+    first, again = task.classify(TEXTS), task.classify(TEXTS)   # evaluation: no word is dropped
+    assert [p.probabilities for p in first] == [p.probabilities for p in again]
+
+
+def test_the_weight_average_is_what_validation_and_the_checkpoint_see(tmp_path: Path) -> None:
+    metrics = train(tmp_path, ["callbacks=ema", "callbacks.ema.decay=0.5"], tiny=TINY_SENTIMENT)
+    assert 0.0 <= metrics["val/accuracy"] <= 1.0
+    saved = torch.load(checkpoint(tmp_path), map_location="cpu", weights_only=True)
+    averaged, current = saved["state_dict"], saved["current_model_state"]
+    name = "network.output.weight"
+    assert not torch.equal(averaged[name], current[name])       # θ_ema, not the last step's θ
+    task = ClassificationTask.load(checkpoint(tmp_path))
+    assert torch.equal(task.network.output.weight.detach(), averaged[name])
+    assert len(task.classify(TEXTS)) == len(TEXTS)
+
+
 def test_bad_encoder_and_pooling_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="encoder='bag'"):
         train(tmp_path / "a", ["task.encoder=bag"], tiny=TINY_SENTIMENT)
