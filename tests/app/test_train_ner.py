@@ -266,13 +266,14 @@ def test_pretrained_vectors_start_the_embeddings_and_the_checkpoint_no_longer_ne
     assert not tagger.network.embedding.weight.requires_grad
 
 
-def test_pretrained_vectors_of_another_size_are_a_clear_error(tmp_path: Path) -> None:
+def test_pretrained_vectors_longer_than_the_embedding_are_a_clear_error(tmp_path: Path) -> None:
     from seqmodels.errors import ConfigError
     from seqmodels.nn.embedding import write_vectors
 
     vectors_file = tmp_path / "vectors.txt"
-    write_vectors(vectors_file, ["Harry"], torch.zeros(1, 5))
-    with pytest.raises(ConfigError, match="model.embedding_size is 8"):
+    write_vectors(vectors_file, ["Harry"], torch.zeros(1, 12))   # shorter ones get learned columns added
+    with pytest.raises(ConfigError, match="model.embedding_size=8: .*its vectors have 12 values, more than the "
+                                          "embedding's 8"):
         train(tmp_path / "run", [f"task.pretrained_vectors={vectors_file}"], tiny=TINY_NER)
 
 
