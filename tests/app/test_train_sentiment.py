@@ -138,13 +138,19 @@ def test_vectors_covering_none_of_the_vocabulary_are_a_clear_error(tmp_path: Pat
         train(tmp_path / "run", [f"task.pretrained_vectors={vectors}"], tiny=TINY_SENTIMENT)
 
 
-def test_vector_words_give_words_never_seen_in_training_their_pretrained_vector(tmp_path: Path) -> None:
+def trained_with_vector_words(tmp_path: Path, *overrides: str) -> ClassificationTask:
+    """A classifier trained on TRAIN_TSV with 8-value vectors of good, superb, awful and food (rows 0..31) as
+    task.pretrained_vectors and data.vector_words; "superb" and "awful" appear only in validation."""
     vectors = tmp_path / "vectors.txt"
     write_vectors(vectors, ["good", "superb", "awful", "food"], torch.arange(32.0).view(4, 8))
-    overrides = labelled_files(tmp_path, TRAIN_TSV, "text\tlabel\nsuperb food\t1\nawful staff\t0\n")
-    train(tmp_path / "run", [*overrides, f"task.pretrained_vectors={vectors}", f"data.vector_words={vectors}",
-                             "data.vector_words_limit=3"], tiny=TINY_SENTIMENT)
-    task = ClassificationTask.load(checkpoint(tmp_path / "run"))
+    files = labelled_files(tmp_path, TRAIN_TSV, "text\tlabel\nsuperb food\t1\nawful staff\t0\n")
+    train(tmp_path / "run", [*files, f"task.pretrained_vectors={vectors}", f"data.vector_words={vectors}",
+                             *overrides], tiny=TINY_SENTIMENT)
+    return ClassificationTask.load(checkpoint(tmp_path / "run"))
+
+
+def test_vector_words_give_words_never_seen_in_training_their_pretrained_vector(tmp_path: Path) -> None:
+    task = trained_with_vector_words(tmp_path, "data.vector_words_limit=3")
     vocabulary = task.vocabulary
     assert vocabulary.tokens[4:] == ["food", "good", "bad", "great", "staff", "superb", "awful"]  # limit 3: no 4th
     superb = task.word_embedding().weight[vocabulary.id("superb")].detach()
@@ -152,12 +158,7 @@ def test_vector_words_give_words_never_seen_in_training_their_pretrained_vector(
 
 
 def test_an_embedding_wider_than_the_vectors_learns_its_added_columns(tmp_path: Path) -> None:
-    vectors = tmp_path / "vectors.txt"
-    write_vectors(vectors, ["good", "superb", "awful", "food"], torch.arange(32.0).view(4, 8))
-    overrides = labelled_files(tmp_path, TRAIN_TSV, "text\tlabel\nsuperb food\t1\nawful staff\t0\n")
-    train(tmp_path / "run", [*overrides, f"task.pretrained_vectors={vectors}", f"data.vector_words={vectors}",
-                             "model.embedding_size=12"], tiny=TINY_SENTIMENT)
-    task = ClassificationTask.load(checkpoint(tmp_path / "run"))
+    task = trained_with_vector_words(tmp_path, "model.embedding_size=12")
     weight = task.word_embedding().weight.detach()
     assert weight.shape[1] == 12
     superb = weight[task.vocabulary.id("superb")]
