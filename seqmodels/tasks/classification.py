@@ -42,7 +42,7 @@ class ClassificationTask(SequenceTask):
         vocabulary: ``Vocabulary.to_dict()`` of the words; labels: the label names (a label's id is its index).
         lowercase: how the texts were tokenised (prediction does the same).
         model: the ``model`` config (cell, sizes, backend, cell options).
-        encoder: "mean" (averaged embeddings) or "rnn"; pooling: "last", "max" or "mean".
+        encoder: "mean" (averaged embeddings) or "rnn"; pooling: "last", "max", "mean" or "max_mean".
         pretrained_vectors, freeze_embeddings: start the embeddings from a word2vec/GloVe file; keep them.
         word_dropout: while training, the probability that a word is read as <unk> (0: never).
         optimizer, lr_decay: see :mod:`seqmodels.tasks.optimization`.

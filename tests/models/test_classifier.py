@@ -29,7 +29,7 @@ def test_the_average_ignores_padding() -> None:
     torch.testing.assert_close(alone, model.embedding.weight[[3, 4]].mean(dim=0, keepdim=True))
 
 
-@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "max_mean"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_poolings_read_only_the_real_tokens(pooling: str, bidirectional: bool) -> None:
     torch.manual_seed(0)
@@ -37,7 +37,7 @@ def test_poolings_read_only_the_real_tokens(pooling: str, bidirectional: bool) -
     model = Classifier(20, 2, pooling=pooling, recurrent=recurrent, embedding_size=4).eval()
     alone = model.encode(torch.tensor([[3, 4, 5]]), torch.tensor([3]))
     padded = model.encode(torch.tensor([[3, 4, 5, 0, 0]]), torch.tensor([3]))
-    assert alone.shape == (1, 3 * (2 if bidirectional else 1))
+    assert alone.shape == (1, 3 * (2 if bidirectional else 1) * (2 if pooling == "max_mean" else 1))
     torch.testing.assert_close(alone, padded)
 
 
@@ -48,6 +48,18 @@ def test_last_pooling_is_the_forward_end_and_the_backward_start() -> None:
     words, lengths = torch.tensor([[3, 4, 5, 0]]), torch.tensor([3])
     outputs, _ = model.recurrent(model.embedding(words[:, :3]))
     torch.testing.assert_close(model.encode(words, lengths)[0], torch.cat([outputs[0, 2, :3], outputs[0, 0, 3:]]))
+
+
+def test_max_mean_pooling_is_the_max_and_the_mean_side_by_side() -> None:
+    torch.manual_seed(0)
+    recurrent = RecurrentOptions(hidden_size=3, bidirectional=True)
+    model = Classifier(20, 2, pooling="max_mean", recurrent=recurrent, embedding_size=4).eval()
+    words, lengths = torch.tensor([[3, 4, 5, 0], [6, 7, 0, 0]]), torch.tensor([3, 2])
+    pooled = model.encode(words, lengths)
+    for row, length in enumerate(lengths.tolist()):
+        outputs, _ = model.recurrent(model.embedding(words[row:row + 1, :length]))
+        torch.testing.assert_close(pooled[row], torch.cat([outputs[0].amax(dim=0), outputs[0].mean(dim=0)]))
+    assert model(words, lengths).shape == (2, 2)
 
 
 @pytest.mark.parametrize("option, value", [("encoder", "bag"), ("pooling", "first")])

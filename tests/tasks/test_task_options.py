@@ -17,7 +17,7 @@ from tests.app.hydra_helpers import TINY, TINY_NER, TINY_SENTIMENT, TINY_SEQ2SEQ
 @pytest.mark.parametrize(("tiny", "override", "message"), [
     (TINY_NER, "task.output=maxent", "task.output='maxent': choose one of ['crf', 'softmax', 'sigmoid']"),
     (TINY_SENTIMENT, "task.encoder=cnn", "task.encoder='cnn': choose one of ['mean', 'rnn']"),
-    (TINY_SENTIMENT, "task.pooling=sum", "task.pooling='sum': choose one of ['last', 'max', 'mean']"),
+    (TINY_SENTIMENT, "task.pooling=sum", "task.pooling='sum': choose one of ['last', 'max', 'mean', 'max_mean']"),
     (TINY_SEQ2SEQ, "task.monitor=f1", "task.monitor='f1': choose one of ['bleu', 'exact_match', 'token_accuracy', "
                                       "'ppl', 'loss']"),
     (TINY, "task.tie_weights=true", "task.tie_weights=true shares the embedding with the output layer, so "
